@@ -1,0 +1,30 @@
+import type { CliCommand } from '../command.ts';
+import { agentsListCommand } from './agents-list.ts';
+import { agentsRevokeCommand } from './agents-revoke.ts';
+import { agentsTokenCreateCommand } from './agents-token-create.ts';
+import { clusterAddNodeCommand } from './cluster-add-node.ts';
+import { clusterRemoveNodeCommand } from './cluster-remove-node.ts';
+import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
+import { nodeCommand } from './node.ts';
+import { statusCommand } from './status.ts';
+import { upCommand } from './up.ts';
+
+/** Every command of the `teambooth` CLI, in the order `--help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [
+  upCommand,
+  nodeCommand,
+  statusCommand,
+  agentsTokenCreateCommand,
+  agentsListCommand,
+  agentsRevokeCommand,
+  clusterAddNodeCommand,
+  clusterRemoveNodeCommand,
+  clusterTransferLeaderCommand,
+];
+
+/** Descriptions of the command groups (words that only lead to subcommands). */
+export const GROUPS: Readonly<Record<string, string>> = {
+  agents: 'manage GPU agents',
+  'agents token': 'agent tokens',
+  cluster: 'membership and leadership of the cluster',
+};

@@ -1,0 +1,170 @@
+import { resolve } from 'node:path';
+import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-token.ts';
+import type { CommonOptions } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import type { CommandInput } from '../command.ts';
+import { commandLogger, loadCommandConfig, readTlsFiles } from '../command-support.ts';
+import { formatTable } from '../format-table.ts';
+import { assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
+import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
+import { UsageError } from '../usage-error.ts';
+
+interface UpOptions extends CommonOptions {
+  basePort: string;
+  nodes: string;
+}
+
+const LEADER_WAIT_MS = 30_000;
+const POLL_MS = 200;
+const STOP_GRACE_MS = 15_000;
+const DEFAULT_BASE_PORT = 7001;
+const DEFAULT_NODES = 3;
+
+/**
+ * `teambooth up` (and `npm start`): the local stack, a cluster of nodes on 127.0.0.1 as child
+ * processes. It waits for a leader, says what runs where and what to try next, and on Ctrl-C stops
+ * every node and waits for them. Data stays in `.teambooth/`, so the next run resumes from disk.
+ */
+export const upCommand = defineCommand<UpOptions>({
+  path: ['up'],
+  summary: 'run a local cluster (3 nodes on 127.0.0.1:7001-7003) until Ctrl-C',
+  define(command) {
+    command
+      .option('--base-port <port>', 'port of n1; n2, n3... use the next ones', String(DEFAULT_BASE_PORT))
+      .option('--nodes <count>', 'how many nodes (1 to 9; an odd number tolerates the most failures)', String(DEFAULT_NODES));
+  },
+  async execute(input) {
+    const { options, ctx } = input;
+    const count = integerFlag('--nodes', options.nodes, 1, 9);
+    const basePort = integerFlag('--base-port', options.basePort, 1, 65536 - count);
+    const loaded = loadCommandConfig(input);
+    const specs = planLocalStack(basePort, count);
+    await assertPortsFree(specs);
+    // Create the shared local admin token before the nodes start, so every node and client agrees on it.
+    await resolveAdminToken(loaded.config, ctx.cwd, { randomBytes: (size) => ctx.randomBytes(size), signal: input.signal });
+
+    const extraArgs = [
+      ...(options.config === undefined ? [] : ['--config', resolve(ctx.cwd, options.config)]),
+      ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
+    ];
+    const stack = new LocalStack(ctx, specs, extraArgs);
+    const stopping = new AbortController();
+    let signals = 0;
+    const unsubscribe = ctx.onShutdownSignal(() => {
+      signals += 1;
+      if (signals === 1) stopping.abort();
+      else stack.signalAll('SIGKILL');
+    });
+    const startup = new AbortController();
+    const exits: ChildExit[] = [];
+    try {
+      const ports = count === 1 ? `${basePort}` : `${basePort}-${basePort + count - 1}`;
+      ctx.stdout.write(`Starting ${count} node${count === 1 ? '' : 's'} on 127.0.0.1:${ports} (logs in .teambooth/logs/)...\n`);
+      stack.start((exit) => {
+        exits.push(exit);
+        startup.abort();
+        if (!stopping.signal.aborted) reportExit(input, stack, exit);
+      });
+
+      const leader = await waitForLeader(input, loaded, specs, AbortSignal.any([startup.signal, stopping.signal, input.signal])).catch(
+        (error: unknown) => {
+          if (stopping.signal.aborted || exits.length > 0) return undefined;
+          throw error;
+        },
+      );
+      if (leader === undefined) {
+        await stack.stop(STOP_GRACE_MS);
+        if (stopping.signal.aborted) return 0;
+        ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
+        return 1;
+      }
+      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES));
+
+      const allGone = stack.allExited().then(() => 'exited' as const);
+      const interrupted = new Promise<'signal'>((done) => stopping.signal.addEventListener('abort', () => done('signal'), { once: true }));
+      if ((await Promise.race([allGone, interrupted])) === 'exited') {
+        ctx.stderr.write('error: every node has stopped; see the logs in .teambooth/logs/\n');
+        return 1;
+      }
+      ctx.stdout.write(`Stopping ${stack.running().join(', ') || 'nodes'}...\n`);
+      await stack.stop(STOP_GRACE_MS);
+      ctx.stdout.write('Stopped. Data is kept in .teambooth/; `teambooth up` resumes from it.\n');
+      return 0;
+    } catch (error) {
+      await stack.stop(STOP_GRACE_MS);
+      throw error;
+    } finally {
+      unsubscribe();
+    }
+  },
+});
+
+function integerFlag(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`);
+  return value;
+}
+
+/** Polls every node until one reports itself leader; resolves with its id. */
+async function waitForLeader(
+  input: CommandInput<UpOptions>,
+  loaded: ReturnType<typeof loadCommandConfig>,
+  specs: readonly LocalNodeSpec[],
+  signal: AbortSignal,
+): Promise<string> {
+  const { ctx } = input;
+  const logger = commandLogger(input, loaded, 'client').child({ component: 'up' });
+  const client = await ctx.createClient({
+    servers: specs.map((spec) => spec.address),
+    deadlineMs: 2_000,
+    logger,
+    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, signal) }),
+  });
+  try {
+    const deadline = ctx.now() + LEADER_WAIT_MS;
+    for (;;) {
+      signal.throwIfAborted();
+      const results = await client.statusAll(signal);
+      const leader = results.find((result) => result.status?.role === 'leader')?.status?.id;
+      if (leader !== undefined) return leader;
+      if (ctx.now() >= deadline) {
+        throw new Error(`no leader was elected within ${LEADER_WAIT_MS / 1000} s; see the logs in .teambooth/logs/`);
+      }
+      await ctx.sleep(POLL_MS, signal);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: ChildExit): void {
+  const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with status ${exit.code ?? 'unknown'}`;
+  const tail = stack.tail(exit.spec, 10);
+  input.ctx.stderr.write(
+    `node ${exit.spec.id} ${how}; its log is ${exit.spec.logFile}${tail === '' ? '' : `; last lines:\n${tail}`}\n` +
+      `(the other nodes keep running while a majority is up)\n`,
+  );
+}
+
+function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean): string {
+  const rows = specs.map((spec) => [spec.id, spec.address, spec.id === leader ? 'leader' : 'follower', spec.dataDir, spec.logFile]);
+  const servers = customPorts ? ` --servers ${specs.map((spec) => spec.address).join(',')}` : '';
+  const token = tokenFromEnv ? 'from TEAMBOOTH_ADMIN_TOKEN' : `${LOCAL_ADMIN_TOKEN_FILE} (local default; production sets TEAMBOOTH_ADMIN_TOKEN)`;
+  return (
+    `\nTeambooth is up: ${specs.length} node${specs.length === 1 ? '' : 's'} on this machine, ${leader} is the leader.\n\n` +
+    indent(formatTable(['NODE', 'ADDRESS', 'ROLE', 'DATA', 'LOG'], rows)) +
+    `\nAdmin token: ${token}\n\n` +
+    'Try, in another terminal:\n' +
+    `  npx teambooth status${servers}\n` +
+    `  npx teambooth agents token create --name my-gpu${servers}\n` +
+    `  npx teambooth agents list${servers}\n\n` +
+    'Ctrl-C stops every node; the data stays in .teambooth/ and the next `teambooth up` resumes from it.\n'
+  );
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n');
+}

@@ -1,0 +1,151 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { CliContext } from './context.ts';
+
+/** One node of the local stack. Paths are relative to the working directory. */
+export interface LocalNodeSpec {
+  id: string;
+  port: number;
+  address: string;
+  dataDir: string;
+  logFile: string;
+}
+
+/** How a child process ended. */
+export interface ChildExit {
+  spec: LocalNodeSpec;
+  code: number | null;
+  signal: string | null;
+}
+
+/** Plans `count` nodes n1..nN on 127.0.0.1 from `basePort` up, with data in `.teambooth/nI` and logs in `.teambooth/logs/nI.log`. */
+export function planLocalStack(basePort: number, count: number): LocalNodeSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = `n${i + 1}`;
+    const port = basePort + i;
+    return { id, port, address: `127.0.0.1:${port}`, dataDir: join('.teambooth', id), logFile: join('.teambooth', 'logs', `${id}.log`) };
+  });
+}
+
+/** The `--peers` value for the planned nodes. */
+export function peersOf(specs: readonly LocalNodeSpec[]): string {
+  return specs.map((spec) => `${spec.id}=${spec.address}`).join(',');
+}
+
+/**
+ * Checks that every planned port can be bound on 127.0.0.1.
+ * @throws Error naming the first busy port, the node it was for, and `--base-port`.
+ */
+export async function assertPortsFree(specs: readonly LocalNodeSpec[]): Promise<void> {
+  for (const spec of specs) {
+    const problem = await bindProblem(spec.port);
+    if (problem === undefined) continue;
+    const suggestion = Math.min(spec.port + 100, 65535 - specs.length);
+    throw new Error(
+      `port ${spec.port} (${spec.address}, for node ${spec.id}) ${problem}: stop whatever holds it (another \`teambooth up\`?), ` +
+        `or choose other ports with --base-port, e.g. \`teambooth up --base-port ${suggestion}\``,
+    );
+  }
+}
+
+function bindProblem(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges to bind' : `cannot be bound (${error.message})`);
+    });
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
+      server.close(() => resolve(undefined));
+    });
+  });
+}
+
+/**
+ * The nodes of `teambooth up` as child processes (`node bin/teambooth.js node ...`). Each child runs
+ * in its own process group, so a Ctrl-C reaches only `up`, which then forwards SIGTERM and waits;
+ * each child also has an IPC channel and stops when `up` goes away. Output goes to its log file.
+ */
+export class LocalStack {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly exits = new Map<string, Promise<ChildExit>>();
+
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly specs: readonly LocalNodeSpec[],
+    /** Extra arguments for every `node` command (e.g. `--config FILE`, `--log-level debug`). */
+    private readonly extraArgs: readonly string[],
+  ) {}
+
+  /** Starts every node. `onExit` is called once per child when it ends. */
+  start(onExit: (exit: ChildExit) => void): void {
+    mkdirSync(join(this.ctx.cwd, '.teambooth', 'logs'), { recursive: true });
+    const peers = peersOf(this.specs);
+    for (const spec of this.specs) {
+      const args = [this.ctx.binPath, 'node', '--id', spec.id, '--listen', spec.address, '--peers', peers, '--data-dir', spec.dataDir, ...this.extraArgs];
+      const fd = openSync(join(this.ctx.cwd, spec.logFile), 'a', 0o600);
+      let child: ChildProcess;
+      try {
+        child = this.ctx.spawn(this.ctx.execPath, args, { cwd: this.ctx.cwd, env: this.ctx.env, stdio: ['ignore', fd, fd, 'ipc'], detached: true });
+      } finally {
+        closeSync(fd);
+      }
+      this.children.set(spec.id, child);
+      const exit = new Promise<ChildExit>((resolve) => {
+        child.once('exit', (code, signal) => resolve({ spec, code, signal }));
+        child.once('error', (error) => {
+          this.ctx.stderr.write(`could not start node ${spec.id}: ${error.message}\n`);
+          resolve({ spec, code: null, signal: null });
+        });
+      });
+      this.exits.set(spec.id, exit);
+      void exit.then((result) => {
+        this.children.delete(spec.id);
+        onExit(result);
+      });
+    }
+  }
+
+  /** Ids of the children still running. */
+  running(): string[] {
+    return [...this.children.keys()];
+  }
+
+  /** Resolves when every child has exited. */
+  async allExited(): Promise<void> {
+    await Promise.all(this.exits.values());
+  }
+
+  /** Asks every child to stop (SIGTERM), waits up to `graceMs`, then kills what is left (SIGKILL). */
+  async stop(graceMs: number): Promise<void> {
+    this.signalAll('SIGTERM');
+    const timer = new AbortController();
+    const graceOver = this.ctx.sleep(graceMs, timer.signal).then(
+      () => true,
+      () => false,
+    );
+    const done = this.allExited().then(() => false);
+    if (await Promise.race([done, graceOver])) {
+      this.ctx.stderr.write(`nodes ${this.running().join(', ')} did not stop within ${graceMs / 1000} s; killing them\n`);
+      this.signalAll('SIGKILL');
+    }
+    timer.abort();
+    await this.allExited();
+  }
+
+  /** Sends `signal` to every running child. */
+  signalAll(signal: NodeJS.Signals): void {
+    for (const child of this.children.values()) child.kill(signal);
+  }
+
+  /** The last `lines` lines of a node's log file ('' when it has none). */
+  tail(spec: LocalNodeSpec, lines: number): string {
+    try {
+      const text = readFileSync(join(this.ctx.cwd, spec.logFile), 'utf8').trimEnd();
+      return text.split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeCliContext, nodeStatus } from './fake-cli-context.ts';
+import { peersOf, planLocalStack } from './local-stack.ts';
+import { runCli } from './run-cli.ts';
+
+let dir = '';
+let ctx: FakeCliContext;
+const servers: Server[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'teambooth-up-'));
+  ctx = new FakeCliContext(dir);
+});
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Binds 127.0.0.1 on a port the OS picks; keeps it bound until the test ends. */
+async function occupiedPort(): Promise<number> {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A port the OS picked and released again. */
+async function freePort(): Promise<number> {
+  const port = await occupiedPort();
+  const server = servers.pop();
+  await new Promise((resolve) => server?.close(resolve));
+  return port;
+}
+
+describe('planLocalStack', () => {
+  it('plans n1..n3 on consecutive ports with data and logs under .teambooth/', () => {
+    const specs = planLocalStack(7001, 3);
+    expect(specs.map((spec) => [spec.id, spec.address])).toEqual([
+      ['n1', '127.0.0.1:7001'],
+      ['n2', '127.0.0.1:7002'],
+      ['n3', '127.0.0.1:7003'],
+    ]);
+    expect(specs[1]?.dataDir).toBe(join('.teambooth', 'n2'));
+    expect(specs[2]?.logFile).toBe(join('.teambooth', 'logs', 'n3.log'));
+    expect(peersOf(specs)).toBe('n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003');
+  });
+});
+
+describe('teambooth up', () => {
+  it('names a port in use and how to change it, and starts nothing', async () => {
+    const port = await occupiedPort();
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1'], ctx)).toBe(1);
+    expect(ctx.err).toContain(`error: port ${port} (127.0.0.1:${port}, for node n1) is already in use`);
+    expect(ctx.err).toContain('--base-port');
+    expect(ctx.children).toHaveLength(0);
+  });
+
+  it('refuses bad --base-port and --nodes values as usage errors', async () => {
+    expect(await runCli(['up', '--base-port', 'abc'], ctx)).toBe(2);
+    expect(ctx.err).toContain('--base-port must be a whole number from 1 to 65533 (got "abc")');
+    expect(await runCli(['up', '--nodes', '0'], ctx)).toBe(2);
+    expect(ctx.children).toHaveLength(0);
+  });
+
+  it('starts the nodes as child processes, waits for a leader, says what to try, and stops them on Ctrl-C', async () => {
+    const port = await freePort();
+    let polls = 0;
+    ctx.answers.statusAll = () => {
+      polls += 1;
+      // No leader on the first poll: an election is still running.
+      const role = polls >= 2 ? 'leader' : 'follower';
+      return [{ server: `127.0.0.1:${port}`, status: nodeStatus({ id: 'n1', role }) }];
+    };
+    const write = ctx.stdout.write;
+    ctx.stdout.write = (text: string) => {
+      write(text);
+      if (text.includes('Teambooth is up')) queueMicrotask(() => ctx.raise('SIGINT'));
+    };
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--log-level', 'debug'], ctx)).toBe(0);
+
+    expect(ctx.children).toHaveLength(1);
+    const child = ctx.children[0];
+    expect(child?.command).toBe(ctx.execPath);
+    expect(child?.args).toEqual([
+      ctx.binPath,
+      'node',
+      '--id',
+      'n1',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--peers',
+      `n1=127.0.0.1:${port}`,
+      '--data-dir',
+      join('.teambooth', 'n1'),
+      '--log-level',
+      'debug',
+    ]);
+    expect(child?.options).toMatchObject({ cwd: dir, detached: true });
+    expect(child?.options.stdio).toContain('ipc');
+    expect(child?.signals).toEqual(['SIGTERM']);
+    expect(polls).toBe(2);
+
+    expect(ctx.out).toContain('Teambooth is up: 1 node on this machine, n1 is the leader.');
+    expect(ctx.out).toMatch(new RegExp(`n1\\s+127\\.0\\.0\\.1:${port}\\s+leader`));
+    expect(ctx.out).toContain(`npx teambooth status --servers 127.0.0.1:${port}`);
+    expect(ctx.out).toContain('Admin token: .teambooth');
+    expect(ctx.out).toContain('Stopped. Data is kept in .teambooth/');
+    expect(existsSync(join(dir, '.teambooth', 'admin-token'))).toBe(true);
+    expect(existsSync(join(dir, '.teambooth', 'logs', 'n1.log'))).toBe(true);
+  });
+
+  it('reports a node that dies during startup with its log file, and stops the rest', async () => {
+    const port = await freePort();
+    ctx.answers.statusAll = () => {
+      ctx.children[0]?.emit('exit', 1, null);
+      return [];
+    };
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1'], ctx)).toBe(1);
+    expect(ctx.err).toContain(`node n1 exited with status 1; its log is ${join('.teambooth', 'logs', 'n1.log')}`);
+    expect(ctx.err).toContain('error: a node stopped while the cluster was starting');
+  });
+
+  it('gives up when no leader is elected in time, and stops the nodes', async () => {
+    const port = await freePort();
+    ctx.answers.statusAll = () => [{ server: `127.0.0.1:${port}`, status: nodeStatus({ id: 'n1', role: 'candidate' }) }];
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1'], ctx)).toBe(1);
+    expect(ctx.err).toContain('error: no leader was elected within 30 s; see the logs in .teambooth/logs/');
+    expect(ctx.children[0]?.signals).toEqual(['SIGTERM']);
+  });
+});

@@ -1,0 +1,113 @@
+import { createHash, randomInt } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { NodeConfig } from '../../config/schema.ts';
+import { defaultRaftConfig } from '../raft/raft-core.ts';
+import type { ConfState } from '../raft/types.ts';
+import { openDataDir } from '../storage/data-dir.ts';
+import { lockDataDir } from '../storage/data-dir-lock.ts';
+import { FileLogStore } from '../storage/file-log-store.ts';
+import { GrpcTransport } from '../transport/grpc-transport.ts';
+import { startGrpcServer } from './grpc-server.ts';
+import { RaftNode } from './raft-node.ts';
+
+/** A running cluster member. */
+export interface RunningNode {
+  /** host:port the node serves on. */
+  address: string;
+  clusterId: string;
+  node: RaftNode;
+  close(): Promise<void>;
+}
+
+/**
+ * The cluster id of a new cluster: derived from its bootstrap membership, so every founding
+ * member computes the same id without talking to the others. Members added later are given it
+ * with `--cluster-id` (printed by `teambooth status` and `teambooth cluster add-node`).
+ */
+export function bootstrapClusterId(peers: Record<string, string>): string {
+  const canonical = Object.keys(peers)
+    .sort()
+    .map((id) => `${id}=${peers[id]}`)
+    .join(',');
+  return `tb-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Starts one node: checks and locks its data dir, loads its log, starts the gRPC server
+ * (peer and client services on one port) and the Raft driver.
+ */
+export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
+  if (config.join && !config.clusterId) {
+    throw new Error('--join needs --cluster-id: copy it from `teambooth status` on the running cluster');
+  }
+  const expectedClusterId = config.clusterId ?? (config.join ? undefined : bootstrapClusterId(config.peers));
+  await mkdir(config.dataDir, { recursive: true });
+  const lock = await lockDataDir(config.dataDir);
+  const closers: Array<() => Promise<void>> = [() => lock.release()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
+  };
+  try {
+    const { clusterId } = await openDataDir(config.dataDir, { nodeId: config.id, clusterId: expectedClusterId });
+    const store = new FileLogStore({ dir: config.dataDir, logger });
+    const tls = config.tls
+      ? { ca: await readFile(config.tls.ca), cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) }
+      : undefined;
+    const bootstrap: ConfState = config.join
+      ? { voters: [], learners: [], addresses: {} }
+      : { voters: Object.keys(config.peers).sort(), learners: [], addresses: { ...config.peers } };
+    let transport: GrpcTransport | undefined;
+    const raft = {
+      ...defaultRaftConfig(config.id, () => randomInt(0, 2 ** 32) / 2 ** 32),
+      electionTick: config.raft.electionTicks,
+      heartbeatTick: config.raft.heartbeatTicks,
+      preVote: config.raft.preVote,
+      checkQuorum: config.raft.checkQuorum,
+      maxSizePerMsg: config.raft.maxSizePerMsg,
+      maxInflightMsgs: config.raft.maxInflightMsgs,
+      maxUncommittedBytes: config.raft.maxUncommittedBytes,
+    };
+    const node = await RaftNode.start({
+      id: config.id,
+      clusterId,
+      address: config.advertise,
+      raft,
+      tickMs: config.raft.tickMs,
+      snapshotEntries: config.raft.snapshotEntries,
+      store,
+      bootstrap,
+      logger,
+      adminToken: config.adminToken,
+      now: Date.now,
+      peerAddresses: config.peers,
+      transport: (handler) => {
+        transport = new GrpcTransport({
+          selfId: config.id,
+          clusterId,
+          handler,
+          logger,
+          tls,
+          snapshotChunkBytes: config.raft.snapshotChunkBytes,
+          maxMessageBytes: config.raft.maxMessageBytes,
+        });
+        return transport;
+      },
+    });
+    closers.push(() => node.stop());
+    const server = await startGrpcServer({
+      listen: config.listen,
+      raft: transport!.service,
+      cluster: node,
+      tls,
+      logger,
+      maxMessageBytes: config.raft.maxMessageBytes,
+    });
+    closers.push(() => server.close());
+    logger.info({ clusterId, address: server.address, members: bootstrap.voters }, 'node serving');
+    return { address: server.address, clusterId, node, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

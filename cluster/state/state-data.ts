@@ -1,0 +1,102 @@
+import { STATE_LIMITS } from './limits.ts';
+import { SessionTable } from './session-table.ts';
+import type { Agent, Job, ModelVersion, Session, Subject } from './types.ts';
+
+/**
+ * The in-memory replicated state. Maps keep insertion order, which is the order entries were
+ * applied in, so iteration is the same on every replica. The `*Index` fields are derived from the
+ * records and rebuilt on restore; everything else is what a snapshot carries.
+ */
+export interface StateData {
+  appliedIndex: number;
+  /** Monotonic state clock: the largest leader timestamp applied so far (ms since the epoch). */
+  clock: number;
+  currentVersion: string | null;
+  versions: Map<string, ModelVersion>;
+  subjects: Map<string, Subject>;
+  agents: Map<string, Agent>;
+  jobs: Map<string, Job>;
+  /** Ids of queued jobs, in the order they are offered to agents. */
+  queue: Set<string>;
+  kv: Map<string, unknown>;
+  sessions: SessionTable;
+  /** Lowercased name -> id of every agent that is not revoked. */
+  agentNameIndex: Map<string, string>;
+  /** Token hash -> id of every agent that is not revoked. */
+  agentTokenIndex: Map<string, string>;
+  /** `requester \0 idempotencyKey` -> job id. */
+  idempotencyIndex: Map<string, string>;
+  /** Ids of leased or running jobs. */
+  activeJobIndex: Set<string>;
+}
+
+/** The part of {@link StateData} that a snapshot carries; the indexes are derived from it. */
+export interface StateParts {
+  appliedIndex: number;
+  clock: number;
+  currentVersion: string | null;
+  versions: ModelVersion[];
+  subjects: Subject[];
+  agents: Agent[];
+  jobs: Job[];
+  queue: string[];
+  kv: [string, unknown][];
+  sessions: Session[];
+}
+
+/** The key of a job's idempotency key in {@link StateData.idempotencyIndex}. */
+export function idempotencyIndexKey(requester: string, key: string): string {
+  return `${requester}\u0000${key}`;
+}
+
+/** Builds state (with its indexes) from snapshot parts, or an empty state when none are given. */
+export function createStateData(parts?: StateParts): StateData {
+  const data: StateData = {
+    appliedIndex: parts?.appliedIndex ?? 0,
+    clock: parts?.clock ?? 0,
+    currentVersion: parts?.currentVersion ?? null,
+    versions: new Map((parts?.versions ?? []).map((v) => [v.id, v])),
+    subjects: new Map((parts?.subjects ?? []).map((s) => [s.token, s])),
+    agents: new Map((parts?.agents ?? []).map((a) => [a.id, a])),
+    jobs: new Map((parts?.jobs ?? []).map((j) => [j.id, j])),
+    queue: new Set(parts?.queue ?? []),
+    kv: new Map(parts?.kv ?? []),
+    sessions: new SessionTable(STATE_LIMITS.maxSessions, parts?.sessions ?? []),
+    agentNameIndex: new Map(),
+    agentTokenIndex: new Map(),
+    idempotencyIndex: new Map(),
+    activeJobIndex: new Set(),
+  };
+  for (const agent of data.agents.values()) {
+    if (agent.status === 'revoked') continue;
+    data.agentNameIndex.set(agent.name.toLowerCase(), agent.id);
+    data.agentTokenIndex.set(agent.tokenHash, agent.id);
+  }
+  for (const job of data.jobs.values()) {
+    if (job.idempotencyKey !== null) data.idempotencyIndex.set(idempotencyIndexKey(job.requester, job.idempotencyKey), job.id);
+    if (job.state === 'leased' || job.state === 'running') data.activeJobIndex.add(job.id);
+  }
+  return data;
+}
+
+/** Snapshot parts of `data`, in a deterministic order. */
+export function stateParts(data: StateData): StateParts {
+  return {
+    appliedIndex: data.appliedIndex,
+    clock: data.clock,
+    currentVersion: data.currentVersion,
+    versions: [...data.versions.values()],
+    subjects: [...data.subjects.values()],
+    agents: [...data.agents.values()],
+    jobs: [...data.jobs.values()],
+    queue: [...data.queue],
+    kv: [...data.kv.entries()],
+    sessions: data.sessions.list(),
+  };
+}
+
+/** Where and when an entry is applied: its log index and the state clock after it. */
+export interface ApplyContext {
+  index: number;
+  now: number;
+}

@@ -1,0 +1,10 @@
+// Original file: proto/cluster.proto
+
+
+export interface RemoveNodeRequest {
+  'nodeId'?: (string);
+}
+
+export interface RemoveNodeRequest__Output {
+  'nodeId': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/cluster.proto
+
+
+export interface TransferLeaderRequest {
+  'nodeId'?: (string);
+}
+
+export interface TransferLeaderRequest__Output {
+  'nodeId': (string);
+}
