@@ -89,14 +89,15 @@ export function createClusterService(options: ClusterServiceOptions): GrpcServic
     return (call, callback) => {
       const controller = new AbortController();
       const signal = controller.signal;
-      const onCancelled = (): void => controller.abort(new DOMException('the client cancelled the call', 'AbortError'));
-      call.once('cancelled', onCancelled);
-      let timer: NodeJS.Timeout | undefined;
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-      if (Number.isFinite(deadlineMs)) {
-        timer = setTimeout(() => controller.abort(new DOMException('the deadline passed', 'TimeoutError')), Math.max(0, deadlineMs - now()));
-      }
+      const timedOut = (): void => controller.abort(new DOMException('the deadline passed', 'TimeoutError'));
+      // gRPC also reports a passed deadline as a cancellation; tell the two apart for the backend.
+      const onCancelled = (): void =>
+        now() >= deadlineMs ? timedOut() : controller.abort(new DOMException('the client cancelled the call', 'AbortError'));
+      call.once('cancelled', onCancelled);
+      let timer: NodeJS.Timeout | undefined;
+      if (Number.isFinite(deadlineMs)) timer = setTimeout(timedOut, Math.max(0, deadlineMs - now()));
       const finish = (): void => {
         if (timer) clearTimeout(timer);
         call.removeListener('cancelled', onCancelled);

@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadProtos } from '../../proto/load.ts';
 import { message, type Message } from '../raft/types.ts';
 import type { ClusterBackend, TransportHandler } from '../server/backend.ts';
 import { startGrpcServer, type GrpcServerTls } from '../server/grpc-server.ts';
@@ -57,6 +60,7 @@ interface TestNode {
 interface NodeOptions {
   clusterId?: string;
   maxMessageBytes?: number;
+  maxQueuedMessages?: number;
   tls?: GrpcTransportTls;
   serverTls?: GrpcServerTls;
 }
@@ -89,6 +93,7 @@ async function startNode(id: string, options: NodeOptions = {}): Promise<TestNod
     reconnectBackoff: { initialMs: 100, maxMs: 1000 },
     now: () => clock.now,
     random: seeded(7),
+    ...(options.maxQueuedMessages ? { maxQueuedMessages: options.maxQueuedMessages } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
   });
   const server = await startGrpcServer({
@@ -201,7 +206,7 @@ describe('GrpcTransport over real sockets', () => {
       await until(() => stranger.unreachable.length >= attempt);
     }
     expect(stranger.unreachable).toEqual(['n2', 'n2', 'n2', 'n2']);
-    const refusals = n2.logs.filter((l) => l.msg.includes('refused Send from n3'));
+    const refusals = n2.logs.filter((l) => /refused SendBatch from n3/.test(l.msg));
     expect(refusals).toHaveLength(1); // rate-limited: four refusals, one line
     expect(refusals[0]!.msg).toContain('"other-cluster"');
     expect(refusals[0]!.msg).toContain(`"${CLUSTER}"`);
@@ -253,6 +258,49 @@ describe('GrpcTransport over real sockets', () => {
     n1.transport.send([heartbeat('n1', 'n2', 2)]);
     await until(() => n2.received.length === 1);
     expect(n2.received[0]!.term).toBe(2);
+  });
+
+  it('drops and reports unreachable when the stream to a stalled peer is full', async () => {
+    // A TCP server that accepts connections and never answers: the stream never drains.
+    const sockets: import('node:net').Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const n1 = await startNode('n1', { maxQueuedMessages: 10 });
+      const { port } = silent.address() as { port: number };
+      n1.transport.setPeers({ n2: `127.0.0.1:${port}` });
+      n1.transport.send(Array.from({ length: 30 }, (_, i) => heartbeat('n1', 'n2', i + 1)));
+      await until(() => n1.unreachable.length === 1);
+      expect(n1.logs.some((l) => /stream to n2 .* is full \(10 messages/.test(l.msg))).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('also accepts single messages on the plain Send stream (for tools that speak raft.proto)', async () => {
+    const n2 = await startNode('n2');
+    const raft = loadProtos().raft.Raft;
+    const client = new raft(n2.address, grpc.credentials.createInsecure());
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-teambooth-cluster-id', CLUSTER);
+      metadata.set('x-teambooth-from', 'n1');
+      metadata.set('x-teambooth-to', 'n2');
+      const done = new Promise<void>((resolve, reject) => {
+        const call = client.Send(metadata, (error) => (error ? reject(error) : resolve()));
+        call.write({ type: 'VOTE', from: 'n1', to: 'n2', term: 4, index: 10, logTerm: 3 });
+        call.write({ type: 'HEARTBEAT', from: 'n1', to: 'n2', term: 4, commit: 9 });
+        call.end();
+      });
+      await done;
+      expect(n2.received.map((m) => [m.type, m.term, m.index, m.commit])).toEqual([
+        ['vote', 4, 10, 0],
+        ['heartbeat', 4, 0, 9],
+      ]);
+    } finally {
+      client.close();
+    }
   });
 
   it('reports a peer that does not listen as unreachable, and backs off before reconnecting', async () => {

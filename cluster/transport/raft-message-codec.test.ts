@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadProtos } from '../../proto/load.ts';
 import { message, type Message, type MessageType } from '../raft/types.ts';
-import { decodeRaftMessage, encodeRaftMessage, MalformedMessageError } from './raft-message-codec.ts';
+import {
+  batchedSize,
+  decodeRaftBatch,
+  decodeRaftMessage,
+  encodeRaftBatch,
+  encodeRaftMessage,
+  MalformedMessageError,
+  raftMessageSize,
+} from './raft-message-codec.ts';
 
 const WIRE_TYPES: MessageType[] = [
   'app', 'appResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'heartbeat', 'heartbeatResp',
@@ -95,6 +103,17 @@ describe('raft message codec', () => {
     expect(() => decodeRaftMessage(Buffer.from([0x08, 0x63]))).toThrow(/unknown message type 99/);
     expect(() => decodeRaftMessage(Buffer.from([0x20, 0x05]))).toThrow(/no type/);
     expect(() => decodeRaftMessage(Buffer.from([0x08, 0x01, 0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))).toThrow(/2\^53/);
+  });
+
+  it('packs messages into a RaftBatch that decodes to the same messages in order', () => {
+    const messages = WIRE_TYPES.map(sample);
+    const sizes = messages.map(raftMessageSize);
+    const total = sizes.reduce((sum, size) => sum + batchedSize(size), 0);
+    const batch = encodeRaftBatch(messages, sizes, messages.length, total);
+    expect(decodeRaftBatch(batch).map(plain)).toEqual(messages.map(plain));
+    const viaProtobufjs = loadProtos().raft.Raft.service.SendBatch.requestDeserialize(batch);
+    expect(viaProtobufjs.messages.map((m) => m.index)).toEqual(messages.map((m) => m.index));
+    expect(decodeRaftBatch(Buffer.alloc(0))).toEqual([]);
   });
 
   it('refuses to encode local-only messages and unsafe numbers', () => {

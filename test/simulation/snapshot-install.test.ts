@@ -72,6 +72,7 @@ describe('§7 snapshots and InstallSnapshot', () => {
     expect(cluster.runUntil(() => lagging.applied === leader.raft().status().commit, 3000)).toBe(true);
     cluster.runFor(500); // let the last duplicates land
     expect(delivered).toBe(2 * sends);
+    expect(sends).toBe(sent.size); // no snapshot was sent twice while one was on its way
     // Each distinct snapshot at most once; the checker would have failed on a re-install.
     const installed = cluster.invariants.snapshotsInstalled - installs;
     expect(installed).toBeGreaterThanOrEqual(1);

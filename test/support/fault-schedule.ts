@@ -1,4 +1,5 @@
-import type { NodeId } from '../../cluster/raft/types.ts';
+import { ConfChangeError } from '../../cluster/raft/errors.ts';
+import type { ConfChange, NodeId } from '../../cluster/raft/types.ts';
 import { Prng } from './prng.ts';
 import { SimCluster } from './sim-cluster.ts';
 
@@ -17,9 +18,9 @@ export interface FaultScheduleOptions {
 }
 
 export const DEFAULT_FAULT_SCHEDULE: Omit<FaultScheduleOptions, 'seed'> = {
-  clients: 4,
-  opsPerClient: 20,
-  chaosMs: 3000,
+  clients: 5,
+  opsPerClient: 30,
+  chaosMs: 4000,
   settleMs: 15_000,
 };
 
@@ -41,8 +42,8 @@ export interface FaultScheduleResult {
 
 /**
  * One randomized run: a 3- or 5-node cluster under concurrent clients while partitions, one-way
- * cuts, crashes (some mid-write), restarts, message drops, duplicates, reordering and leadership
- * transfers come and go; then the network heals, every node restarts, and the run must settle
+ * cuts, crashes (some mid-write), restarts, message drops, duplicates, reordering, leadership
+ * transfers and membership changes come and go; then the network heals, every node restarts, and the run must settle
  * with every operation answered, replicas equal, invariants intact and a linearizable history.
  * A given seed always produces the same run.
  */
@@ -98,7 +99,7 @@ function injectFault(cluster: SimCluster, random: Prng, size: number): string {
   const down = ids.filter((id) => !cluster.node(id).isUp());
   const leader = cluster.leader();
   const someone = (): NodeId => (leader !== undefined && random.chance(0.5) ? leader.id : random.pick(ids));
-  switch (random.int(0, 9)) {
+  switch (random.int(0, 10)) {
     case 0: {
       const shuffled = random.shuffle(ids);
       const cut = random.int(1, size - 1);
@@ -147,13 +148,44 @@ function injectFault(cluster: SimCluster, random: Prng, size: number): string {
       cluster.network.setFaults(faults);
       return `links drop ${faults.dropRate} dup ${faults.duplicateRate} reorder ${faults.reorderRate} delay <= ${faults.maxDelayMs}`;
     }
-    default: {
+    case 9: {
       if (leader === undefined) return '';
-      const to = random.pick(ids.filter((id) => id !== leader.id));
+      const voters = leader.raft().status().conf.voters.filter((id) => id !== leader.id);
+      if (voters.length === 0) return '';
+      const to = random.pick(voters);
       leader.act((core) => core.transferLeadership(to));
       return `transfer leadership ${leader.id} -> ${to}`;
     }
+    default:
+      return changeMembership(cluster, random, size);
   }
+}
+
+/**
+ * Proposes one single-server change on the leader: add a fresh node as learner, promote a
+ * learner, or remove a voter (never below three) or a learner. Refused proposals are skipped.
+ */
+function changeMembership(cluster: SimCluster, random: Prng, size: number): string {
+  const leader = cluster.leader();
+  if (leader === undefined) return '';
+  const conf = leader.raft().status().conf;
+  const choices: ConfChange[] = [];
+  if (cluster.ids().length < size + 3) {
+    const id = `n${cluster.ids().length + 1}`;
+    choices.push({ type: 'addLearner', nodeId: id, address: `${id}.sim:7000` });
+  }
+  for (const id of conf.learners) choices.push({ type: 'promote', nodeId: id }, { type: 'promote', nodeId: id }, { type: 'remove', nodeId: id });
+  if (conf.voters.length > 3) for (const id of conf.voters) choices.push({ type: 'remove', nodeId: id });
+  if (choices.length === 0) return '';
+  const cc = random.pick(choices);
+  if (cc.type === 'addLearner') cluster.addNode(cc.nodeId);
+  try {
+    leader.act((core) => core.proposeConfChange(cc));
+  } catch (err) {
+    if (err instanceof ConfChangeError) return '';
+    throw err;
+  }
+  return `propose ${cc.type} ${cc.nodeId}`;
 }
 
 /** One line per failing seed, with the faults that led there, for a person replaying it. */

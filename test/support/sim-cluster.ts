@@ -62,7 +62,7 @@ export class SimCluster {
   readonly nodes = new Map<NodeId, SimNode>();
   readonly clients: SimClient[] = [];
   readonly bootstrap: ConfState;
-  /** Nodes clients may send requests to (members as far as the test knows). */
+  /** Nodes clients send requests to: every node added, until a test takes one out (after removing it). */
   readonly targets = new Set<NodeId>();
 
   constructor(options: Partial<SimClusterOptions> = {}) {
@@ -207,21 +207,28 @@ export class SimCluster {
   settle(limitMs = 10_000): boolean {
     this.network.heal();
     this.network.setFaults({ dropRate: 0, duplicateRate: 0, reorderRate: 0 });
+    const members = new Set(this.members());
     for (const node of this.nodes.values()) {
       node.tearNextWrite = undefined;
-      if (!node.isUp() && this.targets.has(node.id)) this.start(node);
+      if (!node.isUp() && (this.targets.has(node.id) || members.has(node.id))) this.start(node);
     }
     return this.runUntil(() => this.clients.every((c) => c.idle()) && this.converged(), limitMs);
   }
 
-  /** Whether all up members have applied the leader's commit index. */
+  /** Voters and learners as the current leader sees them (the bootstrap voters while there is none). */
+  members(): NodeId[] {
+    const conf = this.leader()?.raft().status().conf ?? this.bootstrap;
+    return [...conf.voters, ...conf.learners];
+  }
+
+  /** Whether there is a leader and every member is up and has applied its commit index. */
   converged(): boolean {
     const leader = this.leader();
     if (leader === undefined) return false;
     const commit = leader.raft().status().commit;
-    for (const id of this.targets) {
-      const node = this.nodes.get(id) as SimNode;
-      if (!node.isUp() || node.applied !== commit) return false;
+    for (const id of this.members()) {
+      const node = this.nodes.get(id);
+      if (node === undefined || !node.isUp() || node.applied !== commit) return false;
     }
     return true;
   }
@@ -231,14 +238,14 @@ export class SimCluster {
     this.invariants.checkLogs(new Map([...this.nodes].map(([id, node]) => [id, node.store])));
   }
 
-  /** Final checks after {@link settle}: logs match, replicas agree, the history is linearizable. */
+  /** Final checks after {@link settle}: logs match, members' replicas agree, every operation got an answer, the history is linearizable. */
   verify(): VerifyResult {
     const problems: string[] = [];
     this.checkLogs();
     let reference: string | undefined;
-    for (const id of this.targets) {
-      const node = this.nodes.get(id) as SimNode;
-      if (!node.isUp()) continue;
+    for (const id of this.members()) {
+      const node = this.nodes.get(id);
+      if (node === undefined || !node.isUp()) continue;
       const state = JSON.stringify(node.kv.entries());
       if (reference === undefined) reference = state;
       else if (state !== reference) problems.push(`replica ${id} has ${state}, another has ${reference}`);
