@@ -7,6 +7,8 @@ import { createClusterService } from './cluster-service.ts';
 export interface GrpcServiceBinding {
   definition: grpc.ServiceDefinition;
   implementation: grpc.UntypedServiceImplementation;
+  /** Called when the server starts to close: ends the service's long-lived calls (streams) so closing need not wait for them. */
+  close?(): void;
 }
 
 /** PEM-encoded material for mutual TLS: every caller must present a certificate signed by `ca`. */
@@ -41,7 +43,7 @@ export interface GrpcServerHandle {
   port: number;
   /** host:port of the bound socket. */
   address: string;
-  /** Stops accepting calls, lets running ones finish within the grace period, then cuts the rest. */
+  /** Stops accepting calls, ends streams of services that can end them, lets running calls finish within the grace period, then cuts the rest. */
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     address,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
+        for (const service of [options.raft, ...(options.services ?? [])]) service.close?.();
         const timer = setTimeout(() => {
           logger.warn({ address, graceMs }, 'calls still running after the grace period; cutting them');
           server.forceShutdown();

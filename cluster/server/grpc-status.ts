@@ -130,7 +130,9 @@ export function errorFromGrpcStatus(failure: GrpcStatusLike, server: string): Er
     case Status.UNAUTHENTICATED:
       return new UnauthenticatedError(details);
     case Status.CANCELLED:
-      return new DOMException(`the call to ${server} was cancelled`, 'AbortError');
+      // The caller's own cancellations never get here (the client throws its signal's reason), so
+      // the server or something between cut the call: a node shutting down, for example.
+      return new ServerUnreachableError(server, `the call was cut off (${details})`);
     case Status.UNAVAILABLE:
       return new ServerUnreachableError(server, details);
     case Status.DEADLINE_EXCEEDED:

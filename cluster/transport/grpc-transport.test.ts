@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadProtos } from '../../proto/load.ts';
 import { message, type Message } from '../raft/types.ts';
 import type { ClusterBackend, TransportHandler } from '../server/backend.ts';
-import { startGrpcServer, type GrpcServerTls } from '../server/grpc-server.ts';
+import { startGrpcServer, type GrpcServerHandle, type GrpcServerTls } from '../server/grpc-server.ts';
 import { GrpcTransport, type GrpcTransportTls } from './grpc-transport.ts';
 
 const CLUSTER = 'test-cluster';
@@ -49,6 +49,7 @@ interface TestNode {
   id: string;
   address: string;
   transport: GrpcTransport;
+  server: GrpcServerHandle;
   received: Message[];
   unreachable: string[];
   snapshots: Array<[string, boolean]>;
@@ -61,6 +62,7 @@ interface NodeOptions {
   clusterId?: string;
   maxMessageBytes?: number;
   maxQueuedMessages?: number;
+  shutdownGraceMs?: number;
   tls?: GrpcTransportTls;
   serverTls?: GrpcServerTls;
 }
@@ -102,13 +104,14 @@ async function startNode(id: string, options: NodeOptions = {}): Promise<TestNod
     cluster: unusedBackend,
     logger,
     maxMessageBytes,
-    shutdownGraceMs: 200,
+    shutdownGraceMs: options.shutdownGraceMs ?? 200,
     ...(options.serverTls ? { tls: options.serverTls } : {}),
   });
   const node: TestNode = {
     id,
     address: server.address,
     transport,
+    server,
     received,
     unreachable,
     snapshots,
@@ -262,7 +265,7 @@ describe('GrpcTransport over real sockets', () => {
 
   it('drops and reports unreachable when the stream to a stalled peer is full', async () => {
     // A TCP server that accepts connections and never answers: the stream never drains.
-    const sockets: import('node:net').Socket[] = [];
+    const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
@@ -301,6 +304,57 @@ describe('GrpcTransport over real sockets', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('refuses a malformed stream with a message naming the problem and keeps serving', async () => {
+    const n2 = await startNode('n2');
+    const client = new grpc.Client(n2.address, grpc.credentials.createInsecure());
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-teambooth-cluster-id', CLUSTER);
+      metadata.set('x-teambooth-from', 'n1');
+      metadata.set('x-teambooth-to', 'n2');
+      const path = loadProtos().raft.Raft.service.SendBatch.path;
+      const error = await new Promise<grpc.ServiceError | null>((resolve) => {
+        const call = client.makeClientStreamRequest(path, (b: Buffer) => b, () => ({}), metadata, {}, (e) => resolve(e));
+        call.write(Buffer.from([0x0a, 0x04, 0x08, 0x63, 0x20, 0x01])); // a batch holding a message of type 99
+        call.end();
+      });
+      expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(error?.details).toBe('refused a malformed raft message from n1: unknown message type 99');
+      expect(n2.logs.some((l) => l.msg === error?.details)).toBe(true);
+    } finally {
+      client.close();
+    }
+    const n1 = await startNode('n1');
+    n1.transport.setPeers({ n2: n2.address });
+    n1.transport.send([heartbeat('n1', 'n2', 3)]);
+    await until(() => n2.received.length === 1);
+  });
+
+  it('follows a peer to its new address after setPeers', async () => {
+    const n1 = await startNode('n1');
+    const before = await startNode('n2');
+    n1.transport.setPeers({ n2: before.address });
+    n1.transport.send([heartbeat('n1', 'n2', 1)]);
+    await until(() => before.received.length === 1);
+    const after = await startNode('n2');
+    n1.transport.setPeers({ n2: after.address });
+    n1.transport.send([heartbeat('n1', 'n2', 2)]);
+    await until(() => after.received.length === 1);
+    expect(after.received[0]!.term).toBe(2);
+    expect(before.received).toHaveLength(1);
+  });
+
+  it('closes its server without waiting for the streams peers keep open, and the peers hear why', async () => {
+    const n2 = await startNode('n2', { shutdownGraceMs: 10 * 60_000 }); // waiting out this grace would time the test out
+    const n1 = await startNode('n1');
+    n1.transport.setPeers({ n2: n2.address });
+    n1.transport.send([heartbeat('n1', 'n2', 1)]);
+    await until(() => n2.received.length === 1);
+    await n2.server.close(); // the server alone: it must end the inbound Raft streams itself
+    await until(() => n1.unreachable.length === 1);
+    expect(n1.logs.some((l) => l.msg.includes('UNAVAILABLE n2 is shutting down'))).toBe(true);
   });
 
   it('reports a peer that does not listen as unreachable, and backs off before reconnecting', async () => {

@@ -101,7 +101,7 @@ export class RaftService {
       InstallSnapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotAck>, callback: grpc.sendUnaryData<SnapshotAck>) =>
         this.#installSnapshot(call, callback),
     };
-    this.binding = { definition: raftServiceDefinition(), implementation };
+    this.binding = { definition: raftServiceDefinition(), implementation, close: () => this.close() };
   }
 
   /** Ends every open inbound call with UNAVAILABLE and refuses new ones. */
@@ -236,7 +236,7 @@ export class RaftService {
     };
     let complete = false;
     call.on('data', (chunk: SnapshotChunk__Output) => {
-      if (complete) return;
+      if (complete || !this.#open.has(finish)) return;
       let message: Message | undefined;
       try {
         message = assembler.add(chunk);

@@ -71,6 +71,19 @@ describe('membership changes (thesis §4)', () => {
     expect(cluster.invariants.appliedAt(index)).toBe('normal:needs-three-of-four');
   });
 
+  it('without compaction, a new learner replays the whole log and ends with the leader\'s membership', () => {
+    const cluster = new SimCluster({ seed: 7, nodes: 3 });
+    const leader = cluster.waitForLeader();
+    for (let i = 0; i < 10; i++) cluster.propose(`x${i}`);
+    cluster.runFor(50);
+    const n4 = cluster.addNode('n4');
+    change(cluster, { type: 'addLearner', nodeId: 'n4', address: address('n4') });
+    expect(cluster.runUntil(() => n4.applied === leader.raft().status().commit, 1000)).toBe(true);
+    expect(n4.store.snapshot).toBeUndefined(); // it got entries from index 1, not a snapshot
+    expect(n4.raft().status().conf).toEqual(leader.raft().status().conf);
+    expect(cluster.committedCommands('n4')).toEqual(cluster.committedCommands(leader.id));
+  });
+
   it('a learner that has not caught up cannot be promoted, and only one change may be pending at a time', () => {
     const cluster = new SimCluster({ seed: 2, nodes: 3 });
     const leader = cluster.waitForLeader();

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeFailure, runFaultSchedule, type FaultScheduleResult } from '../support/fault-schedule.ts';
 
-const SEEDS = 300;
+const SEEDS = 500;
 
 describe('randomized fault schedules', () => {
   it(`${SEEDS} seeds: every history is linearizable and every invariant holds`, () => {

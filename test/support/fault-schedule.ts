@@ -1,4 +1,4 @@
-import { ConfChangeError } from '../../cluster/raft/errors.ts';
+import { ConfChangeError, ProposalDroppedError } from '../../cluster/raft/errors.ts';
 import type { ConfChange, NodeId } from '../../cluster/raft/types.ts';
 import { Prng } from './prng.ts';
 import { SimCluster } from './sim-cluster.ts';
@@ -182,7 +182,8 @@ function changeMembership(cluster: SimCluster, random: Prng, size: number): stri
   try {
     leader.act((core) => core.proposeConfChange(cc));
   } catch (err) {
-    if (err instanceof ConfChangeError) return '';
+    // Refused (another change pending, learner behind, transfer under way): the schedule moves on.
+    if (err instanceof ConfChangeError || err instanceof ProposalDroppedError) return '';
     throw err;
   }
   return `propose ${cc.type} ${cc.nodeId}`;
