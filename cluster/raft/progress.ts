@@ -83,6 +83,14 @@ export class Progress {
     }
   }
 
+  /**
+   * Frees the oldest in-flight slot. The leader calls it on a heartbeat response in the replicate
+   * state, so that appends lost on the way cannot pause the follower forever.
+   */
+  freeFirstInflight(): void {
+    if (this.inflightCount() > 0) this.inflightHead++;
+  }
+
   /** An acknowledgement up to `index`. Returns false when it is stale. */
   maybeUpdate(index: number): boolean {
     let updated = false;

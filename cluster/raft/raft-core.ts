@@ -620,7 +620,10 @@ export class RaftCore {
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
     pr.probeSent = false;
-    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, pr);
+    if (pr.state === 'replicate' && pr.inflightCount() >= pr.maxInflight) pr.freeFirstInflight();
+    // An append may have been lost: an append that carries nothing new still makes a follower
+    // that misses entries reject it, which turns the progress back to probe and resends them.
+    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, pr, true);
     if (m.context.byteLength === 0) return;
     const acks = this.readOnly.ack(m.from, m.context);
     if (!acks) return;
@@ -714,8 +717,11 @@ export class RaftCore {
     }
   }
 
-  /** Sends entries (or a snapshot) to one follower; returns false when nothing could be sent. */
-  private sendAppend(to: NodeId, pr: Progress): boolean {
+  /**
+   * Sends entries (or a snapshot) to one follower; returns false when nothing could be sent.
+   * An append with no new entries and no new commit index is sent only when `sendIfEmpty`.
+   */
+  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty = false): boolean {
     if (pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
@@ -727,7 +733,7 @@ export class RaftCore {
       return true;
     }
     const entries = pr.next <= this.log.lastIndex() ? this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxSizePerMsg) : [];
-    if (entries.length === 0 && pr.state === 'replicate' && pr.commitSent >= this.log.committed) {
+    if (entries.length === 0 && pr.state === 'replicate' && pr.commitSent >= this.log.committed && !sendIfEmpty) {
       return false; // nothing new: neither entries nor commit index
     }
     const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;

@@ -55,13 +55,9 @@ describe('§5.3 log replication', () => {
     expect(net.core('n2').status().commit).toBe(index); // the leader tells followers at once
   });
 
-  // KNOWN CORE BUG (reported to the lead): in the 'replicate' state the leader never resends an
-  // append that was lost. sendAppend() returns early when pr.next is past the last index and
-  // the commit was already sent, and heartbeat responses only call sendAppend(); so an entry
-  // whose appends were lost to a majority stays uncommitted until some later proposal makes a
-  // follower reject and the leader probe. etcd resends on the heartbeat response (an empty
-  // append the follower rejects, turning the progress back to probe). Remove `.fails` once fixed.
-  it.fails('the leader retries a lost append on its own: the entry commits without any further proposal', () => {
+  // Without new proposals, the heartbeat response is what makes the leader notice the gap: it
+  // sends an append the follower rejects, drops back to probe and resends the lost entries.
+  it('the leader retries a lost append on its own: the entry commits without any further proposal', () => {
     const net = new ManualNet({ n1: {}, n2: {}, n3: {} });
     net.core('n1').campaign();
     net.settle();
