@@ -24,7 +24,7 @@ class Net {
         while (n.hasReady()) {
           busy = true;
           const rd = n.ready();
-          this.queue.push(...rd.messages);
+          this.queue.push(...rd.messagesBeforePersist, ...rd.messages);
           this.applied.get(id)!.push(...rd.committedEntries.filter((e) => e.data.byteLength > 0));
           n.advance();
         }
@@ -95,7 +95,7 @@ describe('RaftCore', () => {
         while (n.hasReady()) {
           const rd = n.ready();
           if (id === follower.id) states.push(...rd.readStates.map((r) => r.index));
-          for (const m of rd.messages) net.nodes.get(m.to)!.step(m);
+          for (const m of [...rd.messagesBeforePersist, ...rd.messages]) net.nodes.get(m.to)!.step(m);
           n.advance();
         }
       }

@@ -203,10 +203,14 @@ export class RaftCore {
       this.needBroadcast = false;
       if (this.role === 'leader') this.broadcastAppend();
     }
+    const hard = this.hardState();
+    const termOnDisk = hard.term === this.prevHard.term && hard.vote === this.prevHard.vote;
+    const early = termOnDisk && this.role === 'leader' ? this.msgs.filter((m) => m.type === 'app' || m.type === 'heartbeat') : [];
     const rd: Ready = {
       entries: this.log.unstable(),
       committedEntries: this.log.pendingSnapshot ? [] : this.log.nextCommitted(),
-      messages: this.msgs,
+      messagesBeforePersist: early,
+      messages: early.length === 0 ? this.msgs : this.msgs.filter((m) => m.type !== 'app' && m.type !== 'heartbeat'),
       readStates: this.readStates,
     };
     this.msgs = [];
@@ -216,7 +220,6 @@ export class RaftCore {
       rd.softState = soft;
       this.prevSoft = soft;
     }
-    const hard = this.hardState();
     if (!hardStateEqual(hard, this.prevHard)) {
       rd.hardState = hard;
       this.prevHard = hard;
@@ -243,6 +246,9 @@ export class RaftCore {
     if (o.snapshot) this.log.pendingSnapshot = undefined;
     if (o.stableIndex > 0) this.log.stableTo(o.stableIndex, o.stableTerm);
     this.log.applied = Math.max(this.log.applied, o.applied);
+    if (this.role === 'leader' && this.progress.get(this.id)?.maybeUpdate(this.log.stableIndex) && this.maybeCommit()) {
+      this.needBroadcast = true;
+    }
     if (this.role === 'leader' && this.pendingReads.length > 0 && this.committedInTerm()) {
       const reads = this.pendingReads;
       this.pendingReads = [];
@@ -357,7 +363,8 @@ export class RaftCore {
       const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, this.conf.learners.includes(id));
       pr.recentActive = true;
       if (id === this.id) {
-        pr.match = this.log.lastIndex();
+        // The leader's own log counts towards a quorum only once it is on disk (see advance()).
+        pr.match = this.log.stableIndex;
         pr.becomeReplicate();
       }
       this.progress.set(id, pr);
@@ -682,8 +689,6 @@ export class RaftCore {
     const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, type, data };
     this.log.truncateAndAppend([entry]);
     this.uncommittedBytes += data.byteLength;
-    this.progress.get(this.id)?.maybeUpdate(entry.index);
-    this.maybeCommit();
     this.needBroadcast = true;
     return { index: entry.index, term: entry.term };
   }

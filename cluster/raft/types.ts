@@ -118,6 +118,13 @@ export interface Ready {
   snapshot?: Snapshot;
   entries: Entry[];
   committedEntries: Entry[];
+  /**
+   * Appends and heartbeats of a leader whose term is already on disk. They may be sent before
+   * this Ready is persisted, so the leader writes its log in parallel with its followers
+   * (thesis §10.2.1): the leader's own entries count towards a commit only after advance().
+   */
+  messagesBeforePersist: Message[];
+  /** Messages to send only after this Ready is persisted (votes and acknowledgements promise it). */
   messages: Message[];
   readStates: ReadState[];
 }

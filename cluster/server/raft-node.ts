@@ -44,8 +44,9 @@ interface PendingRead {
 
 /**
  * The driver of one Raft member: it owns every side effect of the pure {@link RaftCore}, in the
- * order Raft needs: persist (fsync) entries and hard state, then send messages, then apply
- * committed entries to the state machine and answer waiting clients.
+ * order Raft needs: send a leader's appends (they promise nothing about its own disk), persist
+ * (fsync) entries and hard state, then send the other messages, then apply committed entries to
+ * the state machine and answer waiting clients.
  */
 export class RaftNode implements ClusterBackend, TransportHandler {
   private readonly core: RaftCore;
@@ -256,6 +257,7 @@ export class RaftNode implements ClusterBackend, TransportHandler {
     this.submitReads();
     while (!this.stopped && this.core.hasReady()) {
       const rd = this.core.ready();
+      if (rd.messagesBeforePersist.length > 0) this.transport.send(rd.messagesBeforePersist);
       if (rd.snapshot) await this.opts.store.saveSnapshot(rd.snapshot);
       if (rd.hardState || rd.entries.length > 0) await this.opts.store.save(rd.hardState, rd.entries);
       if (rd.messages.length > 0) this.transport.send(rd.messages);

@@ -92,7 +92,10 @@ export class FileLogStore implements LogStore {
       const hsChanged = hs !== undefined && (hs.term !== this.hardState.term || hs.vote !== this.hardState.vote || hs.commit !== this.hardState.commit);
       if (hsChanged) records.push({ type: 'hardState', hardState: { term: hs.term, vote: hs.vote, commit: hs.commit } });
       if (records.length === 0) return;
-      await this.append(records);
+      // Like etcd's MustSync: the commit index alone needs no fsync. A restart may then find an
+      // older commit index, which is safe: the leader tells the node again.
+      const mustSync = entries.length > 0 || (hs !== undefined && (hs.term !== this.hardState.term || hs.vote !== this.hardState.vote));
+      await this.append(records, mustSync);
       if (entries.length > 0) {
         this.terms.length = entries[0]!.index - this.base.index - 1;
         for (const e of entries) this.terms.push(e.term);
@@ -165,12 +168,12 @@ export class FileLogStore implements LogStore {
     }
   }
 
-  /** Appends records to the active segment (starting a new one when it is full), then fdatasyncs. */
-  private append(records: WalRecord[]): Promise<void> {
-    return this.guardWrite(this.walDir, () => this.writeRecords(records));
+  /** Appends records to the active segment (starting a new one when it is full), then fdatasyncs when `sync`. */
+  private append(records: WalRecord[], sync: boolean): Promise<void> {
+    return this.guardWrite(this.walDir, () => this.writeRecords(records, sync));
   }
 
-  private async writeRecords(records: WalRecord[]): Promise<void> {
+  private async writeRecords(records: WalRecord[], sync = true): Promise<void> {
     const buf = encodeRecords(records);
     if (this.activeSize >= this.segmentBytes) await this.startSegment();
     const handle = this.active!;
@@ -179,7 +182,7 @@ export class FileLogStore implements LogStore {
       const { bytesWritten } = await handle.write(buf, done, buf.length - done, this.activeSize + done);
       done += bytesWritten;
     }
-    await handle.datasync();
+    if (sync) await handle.datasync();
     this.activeSize += buf.length;
   }
 
@@ -303,7 +306,7 @@ export class FileLogStore implements LogStore {
     this.snapshots = usable;
     this.active = await open(run[run.length - 1]!.path, 'r+');
     this.activeSize = lastEnd;
-    if (result.missingMarker) await this.append([{ type: 'snapshot', ...result.missingMarker }]);
+    if (result.missingMarker) await this.append([{ type: 'snapshot', ...result.missingMarker }], true);
     for (const { info, reason } of corrupt) {
       this.logger.error({ file: info.path, reason }, 'snapshot file is damaged; set aside as .corrupt, using an older snapshot');
       await rename(info.path, `${info.path}.corrupt`);

@@ -24,6 +24,8 @@ export interface LogStore {
   load(): Promise<PersistedState>;
   /**
    * Durably appends entries and/or a new hard state, in one call, and resolves only after fsync.
+   * A hard state that changes only the commit index is written without fsync (etcd's MustSync):
+   * after a crash the node may restart with an older commit index, never a newer term or vote.
    * An entry whose index is <= the last stored index replaces that index and everything after it
    * (Raft log truncation). Either argument may be empty/undefined.
    */

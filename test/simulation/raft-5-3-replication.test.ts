@@ -55,6 +55,39 @@ describe('§5.3 log replication', () => {
     expect(net.core('n2').status().commit).toBe(index); // the leader tells followers at once
   });
 
+  it('the leader sends its appends before its own write, and counts itself only once the write is done (thesis §10.2.1)', () => {
+    const net = new ManualNet({ n1: {}, n2: {}, n3: {} });
+    net.core('n1').campaign();
+    net.settle();
+    const leader = net.core('n1');
+    const { index } = leader.propose(text('parallel'));
+    const rd = leader.ready();
+    expect(rd.entries.map((e) => e.index)).toEqual([index]); // still to be written by n1
+    const appends = rd.messagesBeforePersist;
+    expect(appends.map((m) => [m.type, m.to])).toEqual([['app', 'n2'], ['app', 'n3']]);
+    expect(rd.messages.some((m) => m.type === 'app')).toBe(false);
+    // n2 stores the entry and answers while n1's own write is still in progress.
+    net.deliver(appends[0] as Message);
+    const ack = net.take().find((m) => m.type === 'appResp' && m.to === 'n1');
+    leader.step(ack as Message);
+    expect(leader.status().commit).toBeLessThan(index); // n1 + n2 would be a majority, but n1 has not written it
+    leader.advance(); // n1's write is done
+    expect(leader.status().commit).toBe(index);
+  });
+
+  it('a leader whose new term is not yet on disk sends nothing before writing it', () => {
+    // A single voter wins at once, in the same Ready as its term change; its learner's append must
+    // wait, or a crash before the write could let it lead the same term twice.
+    const conf = { voters: ['n1'], learners: ['n2'], addresses: { n1: 'n1:1', n2: 'n2:1' } };
+    const net = new ManualNet({ n1: { initial: { conf } }, n2: { initial: { conf } } });
+    net.core('n1').campaign();
+    const rd = net.core('n1').ready();
+    expect(net.core('n1').status().role).toBe('leader');
+    expect(rd.hardState?.term).toBe(1);
+    expect(rd.messagesBeforePersist).toEqual([]);
+    expect(rd.messages.some((m) => m.type === 'app' && m.to === 'n2')).toBe(true);
+  });
+
   // Without new proposals, the heartbeat response is what makes the leader notice the gap: it
   // sends an append the follower rejects, drops back to probe and resends the lost entries.
   it('the leader retries a lost append on its own: the entry commits without any further proposal', () => {

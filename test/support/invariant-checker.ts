@@ -95,9 +95,14 @@ export class InvariantChecker {
     }
   }
 
-  /** A node restarted: its applied index starts again from its snapshot. */
-  onRestart(node: NodeId, applied: number): void {
+  /**
+   * A node restarted: its applied index starts again from its snapshot, and its commit index
+   * from the last one it fsynced (the commit index only grows within one incarnation).
+   */
+  onRestart(node: NodeId, applied: number, commit: number): void {
     this.appliedBy.set(node, applied);
+    const hard = this.hard.get(node);
+    if (hard !== undefined) this.hard.set(node, { ...hard, commit });
   }
 
   /** Log Matching over the stored logs of the given nodes. */

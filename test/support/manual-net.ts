@@ -60,7 +60,7 @@ export class ManualNet {
       while (core.hasReady()) {
         const rd = core.ready();
         this.store(id).persist(rd);
-        this.queue.push(...rd.messages);
+        this.queue.push(...rd.messagesBeforePersist, ...rd.messages);
         this.applied.get(id)?.push(...rd.committedEntries);
         this.readStates.get(id)?.push(...rd.readStates);
         core.advance();

@@ -91,7 +91,7 @@ export class SimNode {
     this.lastSnapshotIndex = this.applied;
     this.role = 'follower';
     this.leader = '';
-    this.env.invariants.onRestart(this.id, this.applied);
+    this.env.invariants.onRestart(this.id, this.applied, initial.hardState.commit);
     this.core = new RaftCore(this.env.config(this.id), initial);
     this.process();
   }
@@ -99,6 +99,7 @@ export class SimNode {
   /** Loses all volatile state: the core, the state machine, waiting requests. */
   crash(): void {
     this.core = undefined;
+    this.store.loseUnsynced();
     this.writes = new Map();
     this.reads = new Map();
     this.reports = [];
@@ -179,6 +180,8 @@ export class SimNode {
         const core = this.core;
         if (core === undefined || !core.hasReady()) break;
         const rd = core.ready();
+        // A leader's appends leave before its own write, as in the real driver.
+        this.env.send(rd.messagesBeforePersist);
         if (this.tearNextWrite !== undefined) {
           this.store.persist(rd, this.tearNextWrite);
           this.crash();

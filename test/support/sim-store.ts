@@ -7,6 +7,11 @@ import { EMPTY_HARD_STATE, type ConfState, type Entry, type HardState, type Init
  */
 export class SimStore {
   hardState: HardState = { ...EMPTY_HARD_STATE };
+  /**
+   * The commit index as of the last fsync. A write that changes only the commit index is not
+   * fsynced (as FileLogStore does), so a crash may take the node back to this one.
+   */
+  syncedCommit = 0;
   snapshot: Snapshot | undefined;
   /** Entries after the snapshot, contiguous. */
   entries: Entry[] = [];
@@ -46,7 +51,15 @@ export class SimStore {
       this.entries = [];
     }
     this.append(rd.entries);
-    if (rd.hardState !== undefined) this.hardState = { ...rd.hardState };
+    const hs = rd.hardState;
+    const sync = rd.entries.length > 0 || rd.snapshot !== undefined || (hs !== undefined && (hs.term !== this.hardState.term || hs.vote !== this.hardState.vote));
+    if (hs !== undefined) this.hardState = { ...hs };
+    if (sync) this.syncedCommit = this.hardState.commit;
+  }
+
+  /** A crash: what was written without fsync (a commit-only hard state) is lost. */
+  loseUnsynced(): void {
+    this.hardState = { ...this.hardState, commit: this.syncedCommit };
   }
 
   /** The application took `snapshot` at an applied index: drop the entries it covers. */
