@@ -5,6 +5,7 @@ import { agentsTokenCreateCommand } from './agents-token-create.ts';
 import { clusterAddNodeCommand } from './cluster-add-node.ts';
 import { clusterRemoveNodeCommand } from './cluster-remove-node.ts';
 import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
+import { imagineCommand } from './imagine.ts';
 import { nodeCommand } from './node.ts';
 import { statusCommand } from './status.ts';
 import { upCommand } from './up.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CliCommand[] = [
   upCommand,
   nodeCommand,
   statusCommand,
+  imagineCommand,
   agentsTokenCreateCommand,
   agentsListCommand,
   agentsRevokeCommand,

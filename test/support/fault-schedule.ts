@@ -1,6 +1,6 @@
 import { ConfChangeError, ProposalDroppedError } from '../../cluster/raft/errors.ts';
 import type { ConfChange, NodeId } from '../../cluster/raft/types.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../gpu-agent/random/prng.ts';
 import { SimCluster } from './sim-cluster.ts';
 
 export interface FaultScheduleOptions {

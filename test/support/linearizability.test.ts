@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable, isLinearizableRegister, type KvOperation } from './linearizability.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../gpu-agent/random/prng.ts';
 
 const put = (clientId: string, key: string, value: string, output: string | null | undefined, call: number, ret?: number): KvOperation => ({
   clientId,

@@ -1,6 +1,6 @@
 import { RaftCore, defaultRaftConfig } from '../../cluster/raft/raft-core.ts';
 import { EMPTY_HARD_STATE, type ConfState, type Entry, type InitialState, type Message, type NodeId, type RaftConfig, type ReadState } from '../../cluster/raft/types.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../gpu-agent/random/prng.ts';
 import { SimStore } from './sim-store.ts';
 
 /** How one node of a {@link ManualNet} starts. */

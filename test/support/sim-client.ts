@@ -1,6 +1,6 @@
 import type { NodeId } from '../../cluster/raft/types.ts';
 import type { KvOperation } from './linearizability.ts';
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../gpu-agent/random/prng.ts';
 import type { SimClock } from './sim-clock.ts';
 import type { NodeReply } from './sim-node.ts';
 

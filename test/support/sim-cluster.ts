@@ -2,7 +2,7 @@ import { defaultRaftConfig } from '../../cluster/raft/raft-core.ts';
 import { message, type ConfState, type Entry, type Message, type NodeId, type RaftConfig } from '../../cluster/raft/types.ts';
 import { InvariantChecker } from './invariant-checker.ts';
 import { checkLinearizable, type KvOperation, type LinearizabilityResult } from './linearizability.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../gpu-agent/random/prng.ts';
 import { DEFAULT_CLIENT_OPTIONS, SimClient, type ClientTransport, type SimClientOptions } from './sim-client.ts';
 import { SimClock } from './sim-clock.ts';
 import { SimNetwork, type LinkFaults } from './sim-network.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Prng } from './prng.ts';
+import { Prng } from '../../gpu-agent/random/prng.ts';
 import { SimClock } from './sim-clock.ts';
 import { SimNetwork, type LinkFaults } from './sim-network.ts';
 

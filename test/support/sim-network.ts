@@ -1,4 +1,4 @@
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../gpu-agent/random/prng.ts';
 import type { SimClock } from './sim-clock.ts';
 
 /** Anything the network can route: it names a sender and a receiver. */

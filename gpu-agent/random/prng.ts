@@ -1,6 +1,7 @@
 /**
- * A small seeded pseudo-random generator (xoshiro128**, seeded through splitmix32) for
- * deterministic simulations. Same seed, same sequence, on every platform.
+ * The project's one seeded pseudo-random generator (xoshiro128**, seeded through splitmix32):
+ * initial latents, weight initialisation, simulations. Same seed, same sequence, on every
+ * platform; nothing seeded reads `Math.random`.
  */
 export class Prng {
   private s0: number;
@@ -38,9 +39,27 @@ export class Prng {
     return result;
   }
 
+  /**
+   * A generator for one named stream of a seed: each name gives an independent sequence, so a
+   * value drawn for a name depends only on (seed, name), never on the order of other draws.
+   */
+  static forStream(seed: number, stream: string): Prng {
+    return new Prng((hashString(`${seed}:${stream}`) ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0);
+  }
+
   /** A float in [0, 1). */
   next(): number {
     return this.nextUint32() / 4294967296;
+  }
+
+  /** Two independent N(0, 1) samples (Box-Muller), from two draws. */
+  normalPair(): [number, number] {
+    // u1 in (0, 1) so that the logarithm is finite; u2 in [0, 1).
+    const u1 = (this.nextUint32() + 1) / 4294967297;
+    const u2 = this.nextUint32() / 4294967296;
+    const radius = Math.sqrt(-2 * Math.log(u1));
+    const angle = 2 * Math.PI * u2;
+    return [radius * Math.cos(angle), radius * Math.sin(angle)];
   }
 
   /** An integer in [min, max] (both inclusive). */
@@ -81,6 +100,16 @@ export class Prng {
   asFunction(): () => number {
     return () => this.next();
   }
+}
+
+/** FNV-1a hash of a string, as an unsigned 32-bit integer. */
+export function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,0 +1,168 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { Option } from 'commander';
+import { DEFAULTS, GenerationRequestError } from '../../gpu-agent/pipeline/generation-request.ts';
+import type { GenerationResult } from '../../gpu-agent/pipeline/text-to-image.ts';
+import { SCHEDULER_KINDS } from '../../gpu-agent/schedulers/scheduler.ts';
+import type { CommonOptions } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import { commandLogger, loadCommandConfig, printJson } from '../command-support.ts';
+import { startImagineProgress } from './imagine-progress.ts';
+import { outputPaths, parseImagineFlags, toUsageError } from './imagine-options.ts';
+import type { ImagineFlags } from './imagine-options.ts';
+
+type ImagineOptions = CommonOptions & ImagineFlags;
+
+/** The object printed by `teambooth imagine --json`. */
+export interface ImagineView {
+  /** Absolute paths of the PNG files, in seed order. */
+  outputs: string[];
+  seed: number;
+  seeds: number[];
+  provider: string;
+  model: string;
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  guidance: number;
+  scheduler: string;
+  width: number;
+  height: number;
+  truncated: boolean;
+  warnings: string[];
+  timings: GenerationResult['timings'];
+}
+
+/** Exit status when Ctrl-C stops a generation (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * `teambooth imagine PROMPT`: generates images locally with ONNX Runtime (no cluster) and writes
+ * them as PNG files with the settings in their `parameters` text chunk. `--model tiny` (the
+ * default) is the built-in tiny model, built once into `.teambooth/models`.
+ */
+export const imagineCommand = defineCommand<ImagineOptions>({
+  path: ['imagine'],
+  summary: 'generate images from a prompt on this machine (default: the built-in tiny model)',
+  define(command) {
+    command
+      .argument('<prompt>', 'what to draw, e.g. "a red star on a blue background"')
+      .option('--model <dir|tiny>', 'a diffusers ONNX model directory, or "tiny" for the built-in model', 'tiny')
+      .option('--seed <n>', 'seed of the first image, 0..4294967295; image i uses seed+i (default: random, printed)')
+      .option('--steps <n>', 'denoising steps, 1..150', String(DEFAULTS.steps))
+      .option('--guidance <x>', 'classifier-free guidance scale, 1 (off) to 30', String(DEFAULTS.guidanceScale))
+      .option('--negative <text>', 'negative prompt: what to steer away from')
+      .addOption(new Option('--scheduler <kind>', "sampler (default: the model's scheduler_config.json)").choices(SCHEDULER_KINDS))
+      .option('--size <WxH>', "image size in pixels, e.g. 64x64 (default: the model's native size)")
+      .option('--count <n>', 'images to generate, 1..4 (files out-1.png, out-2.png, ...)', String(DEFAULTS.count))
+      .addOption(new Option('--device <device>', 'where to run: auto tries CUDA, then the CPU').choices(['auto', 'cuda', 'cpu']).default('auto'))
+      .option('-o, --output <file>', 'PNG file to write (default: imagine-SEED.png)')
+      .option('--json', 'print one JSON object: { outputs, seed, seeds, provider, steps, ... }');
+  },
+  async execute(input) {
+    const { options, ctx } = input;
+    const parsed = parseImagineFlags(input.args[0] ?? '', options);
+    const loaded = loadCommandConfig(input);
+    const logger = commandLogger(input, loaded, 'client').child({ component: 'imagine' });
+    const seed = parsed.seed ?? ctx.randomBytes(4).readUInt32BE(0);
+    const paths = outputPaths(ctx.cwd, options.output, seed, parsed.request.count);
+
+    const abort = new AbortController();
+    const stopOnParent = (): void => abort.abort(input.signal.reason);
+    input.signal.addEventListener('abort', stopOnParent, { once: true });
+    const unsubscribe = ctx.onShutdownSignal(() => abort.abort(new DOMException('interrupted', 'AbortError')));
+    const progress = startImagineProgress(ctx.stderr);
+    try {
+      // ONNX Runtime, sharp and the model builder load only when a command needs them, so `--help` stays fast.
+      const [{ generationTextEntries }, { encodePng }, { loadStableDiffusionModel }, { generate }, { ensureTinyModel }] = await Promise.all([
+        import('../../gpu-agent/image/generation-parameters.ts'),
+        import('../../gpu-agent/image/png.ts'),
+        import('../../gpu-agent/pipeline/model-directory.ts'),
+        import('../../gpu-agent/pipeline/text-to-image.ts'),
+        import('../../gpu-agent/tiny-model/index.ts'),
+      ]);
+      progress.loading(options.model === 'tiny' ? 'teambooth-tiny' : options.model);
+      const directory =
+        options.model === 'tiny'
+          ? await ensureTinyModel(join(ctx.cwd, '.teambooth', 'models'), { logger, signal: abort.signal })
+          : resolve(ctx.cwd, options.model);
+      const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: abort.signal });
+      let result: GenerationResult;
+      try {
+        result = await generate(model, { ...parsed.request, seed }, {
+          signal: abort.signal,
+          onProgress: (step) => progress.step(step.step, step.steps),
+          now: () => ctx.now(),
+        });
+      } finally {
+        await model.release();
+      }
+      progress.stop();
+      for (const [i, image] of result.images.entries()) {
+        const path = paths[i] ?? '';
+        const text = generationTextEntries({
+          prompt: result.prompt,
+          negativePrompt: result.negativePrompt,
+          steps: result.steps,
+          scheduler: result.scheduler,
+          guidanceScale: result.guidanceScale,
+          seed: image.seed,
+          width: image.width,
+          height: image.height,
+          model: result.model,
+        });
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, await encodePng(image, { text }), { signal: abort.signal });
+      }
+      for (const warning of result.warnings) ctx.stderr.write(`warning: ${warning}\n`);
+      if (options.json === true) printJson(input, toView(result, paths));
+      else ctx.stdout.write(renderResult(result, paths, ctx.cwd));
+      return 0;
+    } catch (error) {
+      progress.stop();
+      if (error instanceof GenerationRequestError) throw toUsageError(error);
+      if (abort.signal.aborted && !input.signal.aborted) {
+        ctx.stderr.write('imagine: interrupted, no image written\n');
+        return EXIT_INTERRUPTED;
+      }
+      throw error;
+    } finally {
+      unsubscribe();
+      input.signal.removeEventListener('abort', stopOnParent);
+    }
+  },
+});
+
+function toView(result: GenerationResult, paths: readonly string[]): ImagineView {
+  return {
+    outputs: [...paths],
+    seed: result.seed,
+    seeds: result.seeds,
+    provider: result.provider,
+    model: result.model,
+    prompt: result.prompt,
+    negativePrompt: result.negativePrompt,
+    steps: result.steps,
+    guidance: result.guidanceScale,
+    scheduler: result.scheduler,
+    width: result.width,
+    height: result.height,
+    truncated: result.tokens.prompt.truncated || result.tokens.negativePrompt.truncated,
+    warnings: result.warnings,
+    timings: result.timings,
+  };
+}
+
+function renderResult(result: GenerationResult, paths: readonly string[], cwd: string): string {
+  const lines = result.images.map((image, i) => {
+    const path = paths[i] ?? '';
+    const shown = relative(cwd, path).startsWith('..') ? path : relative(cwd, path);
+    return `wrote ${shown} (seed ${image.seed})`;
+  });
+  const seconds = (result.timings.totalMs / 1000).toFixed(2);
+  lines.push(
+    `seed ${result.seed}, provider ${result.provider}, model ${result.model}, ${result.steps} steps ${result.scheduler}, guidance ${result.guidanceScale}, ${result.width}x${result.height}, ${seconds} s`,
+  );
+  lines.push(`same image again: --seed ${result.seed}${result.images.length > 1 ? ` (or --seed N --count 1 for one of them)` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
