@@ -3,6 +3,7 @@ import { DTYPES } from './dtype.ts';
 import { DEFAULT_OPSET, type AttributeValue, type DType, type Dim, type Initializer, type OnnxGraph, type OnnxModel, type OnnxNode, type Shape, type TensorData, type ValueInfo } from './ir.ts';
 import { formatShape, ShapeError } from './ops/infer-context.ts';
 import { inferNode } from './ops/op-registry.ts';
+import { constantShapeValue, shapeValueOf } from './ops/shape-values.ts';
 
 /** A value of the graph under construction: its name, element type and static shape. */
 export type Value = ValueInfo;
@@ -45,6 +46,7 @@ export class GraphBuilder {
   readonly #name: string;
   readonly #values = new Map<string, ValueInfo>();
   readonly #constants = new Map<string, TensorData>();
+  readonly #shapeValues = new Map<string, readonly Dim[]>();
   readonly #constantCache = new Map<string, Value>();
   readonly #inputs: ValueInfo[] = [];
   readonly #outputs: ValueInfo[] = [];
@@ -88,6 +90,8 @@ export class GraphBuilder {
     const value = this.#define({ name, dtype, shape: [...dims] });
     this.#initializers.push({ name, dtype, dims: [...dims], data: tensor });
     this.#constants.set(name, tensor);
+    const known = constantShapeValue(value, tensor);
+    if (known !== undefined) this.#shapeValues.set(name, known);
     return value;
   }
 
@@ -138,9 +142,13 @@ export class GraphBuilder {
       nodeName: name,
       inputs: used,
       attributes,
+      outputCount,
       constant: (index) => (used[index] === undefined ? undefined : this.#constants.get(used[index]!.name)),
+      shapeValue: (index) => (used[index] === undefined ? undefined : this.#shapeValues.get(used[index]!.name)),
     });
     const outputs = types.slice(0, outputCount).map((t, i) => this.#define({ name: outputCount === 1 ? name : `${name}:${i}`, dtype: t.dtype, shape: t.shape }));
+    const known = shapeValueOf({ opType, attributes, inputs: used, outputs, value: (index) => (used[index] === undefined ? undefined : this.#shapeValues.get(used[index]!.name)) });
+    if (known !== undefined) this.#shapeValues.set(outputs[0]!.name, known);
     this.#nodes.push({ name, opType, domain: '', inputs: used.map((v) => v?.name ?? ''), outputs: outputs.map((v) => v.name), attributes: { ...attributes } });
     return outputs;
   }

@@ -1,6 +1,6 @@
-import type { OnnxGraph, TensorData, ValueInfo } from './ir.ts';
+import { GraphInference } from './graph-inference.ts';
+import type { OnnxGraph, ValueInfo } from './ir.ts';
 import { formatShape, ShapeError } from './ops/infer-context.ts';
-import { inferNode } from './ops/op-registry.ts';
 
 /**
  * Re-runs shape inference over a whole graph (for example one read from a file, or one that
@@ -9,40 +9,9 @@ import { inferNode } from './ops/op-registry.ts';
  * disagrees with what the nodes compute.
  */
 export function inferGraph(graph: OnnxGraph): Map<string, ValueInfo> {
-  const types = new Map<string, ValueInfo>();
-  const constants = new Map<string, TensorData>();
-  for (const value of graph.inputs) types.set(value.name, value);
-  for (const init of graph.initializers) {
-    types.set(init.name, { name: init.name, dtype: init.dtype, shape: init.dims });
-    constants.set(init.name, init.data);
-  }
-  for (const node of graph.nodes) {
-    const inputs = node.inputs.map((name) => {
-      if (name === '') return undefined;
-      const type = types.get(name);
-      if (type === undefined) throw new ShapeError(`${node.opType} "${node.name}": input "${name}" is not defined before the node`);
-      return type;
-    });
-    const outputs = inferNode({
-      opType: node.opType,
-      nodeName: node.name,
-      inputs,
-      attributes: node.attributes,
-      constant: (index) => constants.get(node.inputs[index] ?? ''),
-    });
-    node.outputs.forEach((name, i) => {
-      const out = outputs[i];
-      if (name === '' || out === undefined) return;
-      if (types.has(name)) throw new ShapeError(`${node.opType} "${node.name}": output "${name}" is already defined`);
-      types.set(name, { name, dtype: out.dtype, shape: out.shape });
-    });
-    if (node.opType === 'Constant') {
-      const value = node.attributes['value'];
-      if (value?.type === 'tensor') constants.set(node.outputs[0]!, value.value.data);
-    }
-  }
+  const inference = inferGraphValues(graph);
   for (const declared of [...graph.outputs, ...graph.valueInfo]) {
-    const actual = types.get(declared.name);
+    const actual = inference.type(declared.name);
     if (actual === undefined) throw new ShapeError(`graph "${graph.name}": value "${declared.name}" is declared but never computed`);
     const sameShape = actual.shape.length === declared.shape.length && actual.shape.every((d, i) => d === declared.shape[i]);
     if (actual.dtype !== declared.dtype || !sameShape) {
@@ -51,5 +20,14 @@ export function inferGraph(graph: OnnxGraph): Map<string, ValueInfo> {
       );
     }
   }
-  return types;
+  return new Map(inference.types());
+}
+
+/** Runs shape inference over a graph's nodes and returns the {@link GraphInference} state (types, constants, shape values). */
+export function inferGraphValues(graph: OnnxGraph): GraphInference {
+  const inference = new GraphInference();
+  for (const value of graph.inputs) inference.addInput(value);
+  for (const init of graph.initializers) inference.addInitializer(init);
+  for (const node of graph.nodes) inference.addNode(node);
+  return inference;
 }

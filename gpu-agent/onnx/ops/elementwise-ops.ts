@@ -55,6 +55,13 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, InferFn>> = {
   Cos: floatUnary,
   Neg: unary(['float32', 'float64', 'float16', 'int32', 'int64']),
   Abs: unary(NUMERIC),
+  Sign: unary(NUMERIC),
+  Sum: (ctx) => {
+    if (ctx.inputs.length === 0) fail(ctx, 'needs at least one input');
+    const indices = ctx.inputs.map((_, i) => i);
+    const dtype = sameDType(ctx, indices);
+    return [{ dtype, shape: broadcastShapes(ctx, indices.map((i) => input(ctx, i).shape)) }];
+  },
   Relu: floatUnary,
   Identity: (ctx) => [{ dtype: input(ctx, 0).dtype, shape: input(ctx, 0).shape }],
   Equal: compare,

@@ -15,6 +15,8 @@ export interface InferContext {
   /** Input types in order; `undefined` for an omitted optional input. */
   readonly inputs: readonly (ValueInfo | undefined)[];
   readonly attributes: Readonly<Record<string, AttributeValue>>;
+  /** How many outputs the node declares, when known (`Split` without sizes needs it). */
+  readonly outputCount?: number;
   /** The data of input `index` when it is a constant known at build time (an initializer). */
   constant(index: number): TensorData | undefined;
   /**
@@ -68,7 +70,7 @@ export function shapeInput(ctx: InferContext, index: number, what: string): Dim[
   if (data !== undefined) return Array.from(data as ArrayLike<number | bigint>, (v) => Number(v));
   const folded = ctx.shapeValue?.(index);
   if (folded !== undefined) return [...folded];
-  fail(ctx, `${what} (input ${index}) must be a constant or a shape known at build time`);
+  fail(ctx, `${what} (input ${index}) must be a constant known at build time (or computed from Shape)`);
 }
 
 /** The float values of a constant input, which must be known at build time. */

@@ -57,7 +57,9 @@ function conv(ctx: InferContext): OutputType[] {
   const group = intAttr(ctx.attributes, 'group', 1);
   const channels = x.shape[1]!;
   const [outChannels, groupChannels] = [w.shape[0]!, w.shape[1]!];
-  if (typeof channels !== 'number' || typeof outChannels !== 'number' || typeof groupChannels !== 'number' || channels !== groupChannels * group) {
+  // A symbolic channel count is accepted when the weight names the same symbol (autodiff's weight gradient convolves over the batch).
+  const sameSymbol = group === 1 && typeof channels === 'string' && channels === groupChannels && typeof outChannels === 'number';
+  if (!sameSymbol && (typeof channels !== 'number' || typeof outChannels !== 'number' || typeof groupChannels !== 'number' || channels !== groupChannels * group)) {
     fail(ctx, `input "${x.name}" ${formatShape(x.shape)} has ${channels} channels but weight "${w.name}" ${formatShape(w.shape)} with group ${group} expects ${String(groupChannels)}x${group}`);
   }
   const bias = ctx.inputs[2];
@@ -94,6 +96,20 @@ function layerNormalization(ctx: InferContext): OutputType[] {
     if (!ok) fail(ctx, `"${param.name}" ${formatShape(param.shape)} does not match the normalized dims ${formatShape(normalized)}`);
   }
   if (floatAttr(ctx.attributes, 'epsilon', 1e-5) <= 0) fail(ctx, 'epsilon must be positive');
+  // The optional outputs Mean and InvStdDev keep the leading dims and have the stash type (float32 by default).
+  const stash = intAttr(ctx.attributes, 'stash_type', 1) === 1 ? 'float32' : x.dtype;
+  const statistics: OutputType = { dtype: stash, shape: x.shape.map((d, i) => (i < axis ? d : 1)) };
+  return [{ dtype: x.dtype, shape: x.shape }, statistics, statistics];
+}
+
+function instanceNormalization(ctx: InferContext): OutputType[] {
+  const x = input(ctx, 0);
+  if (!isFloat(x.dtype)) fail(ctx, `"${x.name}" must be a float tensor`);
+  sameDType(ctx, [0, 1, 2]);
+  if (x.shape.length < 3) fail(ctx, `"${x.name}" ${formatShape(x.shape)} must be [batch, channels, ...spatial]`);
+  for (const param of [input(ctx, 1), input(ctx, 2)]) {
+    if (param.shape.length !== 1 || !sameDim(param.shape[0]!, x.shape[1]!)) fail(ctx, `"${param.name}" ${formatShape(param.shape)} must be [${x.shape[1]}]`);
+  }
   return [{ dtype: x.dtype, shape: x.shape }];
 }
 
@@ -117,5 +133,6 @@ export const NN_OPS: Readonly<Record<string, InferFn>> = {
   Gemm: gemm,
   Conv: conv,
   LayerNormalization: layerNormalization,
+  InstanceNormalization: instanceNormalization,
   Resize: resize,
 };

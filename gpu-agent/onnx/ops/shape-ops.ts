@@ -9,6 +9,7 @@ import {
   normalizeAxis,
   sameDim,
   sameDType,
+  shapeInput,
   type InferContext,
   type InferFn,
   type OutputType,
@@ -19,9 +20,10 @@ const TO_END = 2 ** 31 - 1;
 
 function reshape(ctx: InferContext): OutputType[] {
   const x = input(ctx, 0);
-  const target = constantInts(ctx, 1, 'the target shape');
+  const target = shapeInput(ctx, 1, 'the target shape');
   const allowZero = intAttr(ctx.attributes, 'allowzero', 0) === 1;
   const out: Dim[] = target.map((t, i) => {
+    if (typeof t === 'string') return t;
     if (t === 0 && !allowZero) {
       if (i >= x.shape.length) fail(ctx, `target ${formatShape(target)}: 0 at position ${i} copies a dim the input ${formatShape(x.shape)} lacks`);
       return x.shape[i]!;
@@ -167,7 +169,7 @@ export const SHAPE_OPS: Readonly<Record<string, InferFn>> = {
   },
   Expand: (ctx) => {
     const x = input(ctx, 0);
-    return [{ dtype: x.dtype, shape: broadcastShapes(ctx, [x.shape, constantInts(ctx, 1, 'the target shape')]) }];
+    return [{ dtype: x.dtype, shape: broadcastShapes(ctx, [x.shape, shapeInput(ctx, 1, 'the target shape')]) }];
   },
   ArgMax: (ctx) => {
     const x = input(ctx, 0);
