@@ -46,7 +46,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext, commands:
         status = await command.execute({
           // Common options may come before the command (`teambooth --log-level debug status`) or after it.
           options: self.optsWithGlobals(),
-          args: self.processedArgs.map((arg: unknown) => String(arg)),
+          args: self.processedArgs.flatMap((arg: unknown) => (Array.isArray(arg) ? arg.map(String) : [String(arg)])),
           ctx,
           signal: abort.signal,
         });

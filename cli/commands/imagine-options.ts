@@ -8,6 +8,7 @@ import { UsageError } from '../usage-error.ts';
 /** The flags of `teambooth imagine`, as commander parses them (strings until checked). */
 export interface ImagineFlags {
   model: string;
+  lora?: string;
   seed?: string;
   steps: string;
   guidance: string;

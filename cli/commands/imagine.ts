@@ -7,6 +7,7 @@ import { SCHEDULER_KINDS } from '../../gpu-agent/schedulers/scheduler.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, loadCommandConfig, printJson } from '../command-support.ts';
+import { modelWithLora, parseLoraFlag } from './imagine-lora.ts';
 import { startImagineProgress } from './imagine-progress.ts';
 import { outputPaths, parseImagineFlags, toUsageError } from './imagine-options.ts';
 import type { ImagineFlags } from './imagine-options.ts';
@@ -48,6 +49,7 @@ export const imagineCommand = defineCommand<ImagineOptions>({
     command
       .argument('<prompt>', 'what to draw, e.g. "a red star on a blue background"')
       .option('--model <dir|tiny>', 'a diffusers ONNX model directory, or "tiny" for the built-in model', 'tiny')
+      .option('--lora <file[:scale]>', 'a LoRA from `teambooth train` (kohya safetensors), merged into the model at SCALE (default 1)')
       .option('--seed <n>', 'seed of the first image, 0..4294967295; image i uses seed+i (default: random, printed)')
       .option('--steps <n>', 'denoising steps, 1..150', String(DEFAULTS.steps))
       .option('--guidance <x>', 'classifier-free guidance scale, 1 (off) to 30', String(DEFAULTS.guidanceScale))
@@ -64,6 +66,7 @@ export const imagineCommand = defineCommand<ImagineOptions>({
     const parsed = parseImagineFlags(input.args[0] ?? '', options);
     const loaded = loadCommandConfig(input);
     const logger = commandLogger(input, loaded, 'client').child({ component: 'imagine' });
+    const lora = options.lora === undefined ? undefined : parseLoraFlag(options.lora, ctx.cwd);
     const seed = parsed.seed ?? ctx.randomBytes(4).readUInt32BE(0);
     const paths = outputPaths(ctx.cwd, options.output, seed, parsed.request.count);
 
@@ -82,10 +85,9 @@ export const imagineCommand = defineCommand<ImagineOptions>({
         import('../../gpu-agent/tiny-model/index.ts'),
       ]);
       progress.loading(options.model === 'tiny' ? 'teambooth-tiny' : options.model);
-      const directory =
-        options.model === 'tiny'
-          ? await ensureTinyModel(join(ctx.cwd, '.teambooth', 'models'), { logger, signal: abort.signal })
-          : resolve(ctx.cwd, options.model);
+      const cacheRoot = join(ctx.cwd, '.teambooth', 'models');
+      const base = options.model === 'tiny' ? await ensureTinyModel(cacheRoot, { logger, signal: abort.signal }) : resolve(ctx.cwd, options.model);
+      const directory = lora === undefined ? base : await modelWithLora(base, lora, cacheRoot, abort.signal);
       const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: abort.signal });
       let result: GenerationResult;
       try {

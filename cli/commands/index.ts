@@ -8,6 +8,7 @@ import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
 import { imagineCommand } from './imagine.ts';
 import { nodeCommand } from './node.ts';
 import { statusCommand } from './status.ts';
+import { trainCommand } from './train.ts';
 import { upCommand } from './up.ts';
 
 /** Every command of the `teambooth` CLI, in the order `--help` lists them. */
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   nodeCommand,
   statusCommand,
   imagineCommand,
+  trainCommand,
   agentsTokenCreateCommand,
   agentsListCommand,
   agentsRevokeCommand,
