@@ -157,7 +157,8 @@ function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: 
     'Try, in another terminal:\n' +
     `  npx teambooth status${servers}\n` +
     `  npx teambooth agents token create --name my-gpu${servers}\n` +
-    `  npx teambooth agents list${servers}\n\n` +
+    `  npx teambooth agents list${servers}\n` +
+    '  npx teambooth imagine "a red star on a blue background" -o star.png   (runs locally, no cluster needed)\n\n' +
     'Ctrl-C stops every node; the data stays in .teambooth/ and the next `teambooth up` resumes from it.\n'
   );
 }
