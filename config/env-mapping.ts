@@ -13,6 +13,7 @@ import { setPath } from './object-path.ts';
  *   node.peers            TEAMBOOTH_NODE_PEERS (n1=host:port,n2=host:port)
  *   node.dataDir          TEAMBOOTH_NODE_DATA_DIR    log.level          TEAMBOOTH_LOG_LEVEL
  *   tls.ca/cert/key       TEAMBOOTH_TLS_CA/CERT/KEY  adminToken         TEAMBOOTH_ADMIN_TOKEN
+ *   s3.endpoint           TEAMBOOTH_S3_ENDPOINT      s3.secretAccessKey TEAMBOOTH_S3_SECRET_ACCESS_KEY
  *
  * Numbers and booleans (true/false, 1/0, yes/no, on/off) are converted here; a value that does
  * not convert is passed on as text so the schema reports it against the variable. An empty
@@ -55,8 +56,22 @@ const LEAF_KINDS: ReadonlyArray<readonly [string, LeafKind]> = [
   ['tls.cert', 'string'],
   ['tls.key', 'string'],
   ['log.level', 'string'],
+  ['s3.endpoint', 'string'],
+  ['s3.publicEndpoint', 'string'],
+  ['s3.region', 'string'],
+  ['s3.bucket', 'string'],
+  ['s3.forcePathStyle', 'boolean'],
+  ['s3.deadlineMs', 'number'],
+  ['s3.presignExpirySeconds', 'number'],
+  ['s3.embeddedListen', 'string'],
+  ['s3.embeddedDir', 'string'],
+  ['s3.accessKeyId', 'secret'],
+  ['s3.secretAccessKey', 'secret'],
   ['adminToken', 'secret'],
 ];
+
+/** Keys settable from the environment only: a config file holding one is refused, and there is no flag. */
+export const ENV_ONLY_PATHS: readonly string[] = ['adminToken', 's3.accessKeyId', 's3.secretAccessKey'];
 
 /** `TEAMBOOTH_*` variables that are not configuration keys (read elsewhere). */
 export const NON_CONFIG_ENV_VARS: readonly string[] = [

@@ -244,3 +244,43 @@ describe('the config file', () => {
     expect(load({})).toEqual(defaultConfig());
   });
 });
+
+describe('s3 settings', () => {
+  it('reads the s3 section from TEAMBOOTH_S3_* variables', () => {
+    const config = load({
+      env: {
+        TEAMBOOTH_S3_ENDPOINT: 'http://10.0.0.9:9000',
+        TEAMBOOTH_S3_BUCKET: 'shared-model',
+        TEAMBOOTH_S3_FORCE_PATH_STYLE: 'no',
+        TEAMBOOTH_S3_PRESIGN_EXPIRY_SECONDS: '300',
+        TEAMBOOTH_S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        TEAMBOOTH_S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG',
+      },
+    });
+    expect(config.s3).toMatchObject({
+      endpoint: 'http://10.0.0.9:9000',
+      bucket: 'shared-model',
+      forcePathStyle: false,
+      presignExpirySeconds: 300,
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG',
+    });
+  });
+
+  it('refuses S3 credentials in the config file, without echoing them', () => {
+    const message = errorOf(() => load({ file: { s3: { bucket: 'b-1', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG' } } }));
+    expect(message).toBe(
+      [
+        'config error: s3.accessKeyId (from config file teambooth.json) must not be in the config file: secrets come from the environment only; remove it and set TEAMBOOTH_S3_ACCESS_KEY_ID instead',
+        'config error: s3.secretAccessKey (from config file teambooth.json) must not be in the config file: secrets come from the environment only; remove it and set TEAMBOOTH_S3_SECRET_ACCESS_KEY instead',
+      ].join('\n'),
+    );
+    expect(message).not.toContain('wJalr');
+  });
+
+  it('never echoes an S3 secret from the environment in errors', () => {
+    const message = errorOf(() => load({ env: { TEAMBOOTH_S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG' } }));
+    expect(message).toContain('s3.accessKeyId');
+    expect(message).not.toContain('wJalr');
+  });
+});

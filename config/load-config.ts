@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.ts';
 import type { ConfigIssue } from './config-error.ts';
-import { CONFIG_LEAVES, closestNames, envVarName, readEnvLayer } from './env-mapping.ts';
+import { CONFIG_LEAVES, closestNames, ENV_ONLY_PATHS, envVarName, readEnvLayer } from './env-mapping.ts';
 import type { EnvLayer } from './env-mapping.ts';
 import { getPath, isPlainObject } from './object-path.ts';
 import { configSchema } from './schema.ts';
@@ -40,7 +40,8 @@ export interface LoadedConfig {
 /**
  * Loads the configuration: defaults < JSON file < `TEAMBOOTH_*` environment < flags.
  * Objects merge key by key; any other value (lists, peer maps, strings) replaces the lower one.
- * The admin token is refused in the file: secrets come from `TEAMBOOTH_ADMIN_TOKEN` only.
+ * Secrets ({@link ENV_ONLY_PATHS}: the admin token, the S3 credentials) are refused in the file:
+ * they come from their `TEAMBOOTH_*` variables only.
  * @throws ConfigError naming each bad key and where its value came from.
  */
 export function loadConfig(options: LoadConfigOptions): Config {
@@ -115,15 +116,16 @@ function readConfigFile(file: string, read: ((path: string) => string) | undefin
     fail(`is not valid JSON: ${(error as Error).message}`);
   }
   if (!isPlainObject(parsed)) return fail('must hold a JSON object such as {"node": {"id": "n1"}}');
-  if (Object.hasOwn(parsed, 'adminToken')) {
-    throw new ConfigError([
-      {
-        path: 'adminToken',
+  const secrets = ENV_ONLY_PATHS.filter((path) => getPath(parsed, path) !== undefined);
+  if (secrets.length > 0) {
+    throw new ConfigError(
+      secrets.map((path) => ({
+        path,
         source,
-        sourceKind: 'file',
-        problem: 'must not be in the config file: secrets come from the environment only; remove it and set TEAMBOOTH_ADMIN_TOKEN instead',
-      },
-    ]);
+        sourceKind: 'file' as const,
+        problem: `must not be in the config file: secrets come from the environment only; remove it and set ${envVarName(path)} instead`,
+      })),
+    );
   }
   // An editor hint, not a setting.
   const { $schema: _ignored, ...values } = parsed;

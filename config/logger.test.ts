@@ -60,3 +60,15 @@ describe('createLogger', () => {
     expect(JSON.parse(lines[0] ?? '{}').msg).toBe('shown');
   });
 });
+
+describe('createLogger and S3', () => {
+  it('redacts S3 credentials in a logged config and presigned-URL signatures in text', () => {
+    const { logger, output } = capture();
+    const signature = 'f'.repeat(64);
+    logger.info({ config: { s3: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' } }, presignedUrl: `http://s3/x?X-Amz-Signature=${signature}` }, 'config');
+    logger.info('handing out %s', `http://127.0.0.1:7100/teambooth/results/j-1/a.png?X-Amz-Expires=600&X-Amz-Signature=${signature}`);
+    expect(output()).not.toContain('wJalrXUtnFEMI');
+    expect(output()).not.toContain(signature);
+    expect(output()).toContain('X-Amz-Signature=[redacted]');
+  });
+});

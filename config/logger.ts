@@ -19,7 +19,8 @@ export const REDACTED = '[redacted]';
 
 /**
  * Keys whose values are secrets wherever they appear (up to three levels deep, and in arrays):
- * credentials of this project (admin and agent tokens), of S3, Discord and Slack, and HTTP/gRPC auth.
+ * credentials of this project (admin and agent tokens), of S3 (secret keys, presigned URLs), Discord and
+ * Slack, and HTTP/gRPC auth.
  */
 export const SECRET_KEYS: readonly string[] = [
   'token',
@@ -41,6 +42,7 @@ export const SECRET_KEYS: readonly string[] = [
   'privateKey',
   'cookie',
   'x-teambooth-token',
+  'presignedUrl',
 ];
 
 /** Exact paths redacted in addition to {@link SECRET_KEYS}. */
@@ -48,6 +50,8 @@ const EXTRA_PATHS = ['headers.authorization', 'req.headers.authorization', 'meta
 
 /** Token-like text inside message strings: agent tokens (`tbat_...`) and bearer credentials. */
 const SECRET_TEXT = /\btbat_[A-Za-z0-9_-]{8,}|\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+/** The signature of a presigned S3 URL: whoever holds it may use the URL until it expires. */
+const URL_SIGNATURE = /\b(X-Amz-Signature=)[0-9A-Fa-f]{16,}/g;
 
 function keyPath(prefix: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${prefix}${prefix === '' ? '' : '.'}${key}` : `${prefix}["${key}"]`;
@@ -62,13 +66,15 @@ function redactPaths(): string[] {
 }
 
 function scrubText(text: string): string {
-  return text.replace(SECRET_TEXT, (_match, bearer: string | undefined) => (bearer === undefined ? REDACTED : `${bearer} ${REDACTED}`));
+  return text
+    .replace(SECRET_TEXT, (_match, bearer: string | undefined) => (bearer === undefined ? REDACTED : `${bearer} ${REDACTED}`))
+    .replace(URL_SIGNATURE, (_match, name: string) => `${name}${REDACTED}`);
 }
 
 /**
  * Creates the process logger (pino, JSON lines). Secrets are censored as "[redacted]": values of
- * {@link SECRET_KEYS} in logged objects and child bindings, and agent tokens or bearer credentials
- * inside message strings. Redaction never changes the caller's objects.
+ * {@link SECRET_KEYS} in logged objects and child bindings, and agent tokens, bearer credentials and
+ * presigned-URL signatures inside message strings. Redaction never changes the caller's objects.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const logger = pino(

@@ -140,3 +140,38 @@ describe('client, tls and log sections', () => {
     expect(problems({ log: { level: 'loud' } })).toHaveLength(1);
   });
 });
+
+describe('s3 section', () => {
+  it('defaults to the embedded S3 server of one machine', () => {
+    expect(defaultConfig().s3).toEqual({
+      region: 'us-east-1',
+      bucket: 'teambooth',
+      forcePathStyle: true,
+      deadlineMs: 30_000,
+      presignExpirySeconds: 600,
+      embeddedListen: '127.0.0.1:7100',
+      embeddedDir: expect.stringMatching(/^\.teambooth[/\\]s3$/),
+    });
+  });
+
+  it('accepts an S3 endpoint and refuses one with a path or another scheme', () => {
+    expect(configSchema.parse({ s3: { endpoint: 'https://s3.eu-west-1.amazonaws.com' } }).s3.endpoint).toBe('https://s3.eu-west-1.amazonaws.com');
+    expect(problems({ s3: { endpoint: 'http://minio:9000/teambooth' } })).toEqual([
+      's3.endpoint: must be only scheme, host and port (no path, query or credentials); the bucket goes in s3.bucket',
+    ]);
+    expect(problems({ s3: { endpoint: 'ftp://host' } })).toEqual(['s3.endpoint: must start with http:// or https:// (got ftp:)']);
+    expect(problems({ s3: { endpoint: 'minio:9000' } })[0]).toMatch(/^s3\.endpoint: must/);
+  });
+
+  it('refuses bad bucket names and presigned URLs that live longer than an hour', () => {
+    expect(problems({ s3: { bucket: 'Team_Booth' } })[0]).toMatch(/^s3\.bucket: must be an S3 bucket name/);
+    expect(problems({ s3: { presignExpirySeconds: 7200 } })).toHaveLength(1);
+  });
+
+  it('needs both credentials or neither', () => {
+    expect(configSchema.parse({ s3: { accessKeyId: 'AKIA0000', secretAccessKey: 'secret' } }).s3.accessKeyId).toBe('AKIA0000');
+    expect(problems({ s3: { accessKeyId: 'AKIA0000' } })).toEqual([
+      's3.secretAccessKey: is required too: set TEAMBOOTH_S3_ACCESS_KEY_ID and TEAMBOOTH_S3_SECRET_ACCESS_KEY together, or neither',
+    ]);
+  });
+});

@@ -8,7 +8,7 @@ import { checkPeerEntries, hostPortProblem, NODE_ID_PATTERN, NODE_ID_RULE, parse
  * local three-node cluster on 127.0.0.1:7001-7003.
  *
  * Values come from defaults < the JSON config file < `TEAMBOOTH_*` environment variables < CLI
- * flags (see load-config.ts). Secrets (`adminToken`) come from the environment only: production
+ * flags (see load-config.ts). Secrets (`adminToken`, the S3 credentials) come from the environment only: production
  * sets `TEAMBOOTH_ADMIN_TOKEN`; without it, processes on one machine share a generated token in
  * `.teambooth/admin-token` (see admin-token.ts).
  */
@@ -193,6 +193,65 @@ export const tlsSchema = z
   })
   .optional();
 
+/** An `http://` or `https://` URL with a host and nothing after the port (an S3 endpoint). */
+function endpointUrl() {
+  return z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a URL such as http://127.0.0.1:7100 or https://s3.eu-west-1.amazonaws.com' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `must start with http:// or https:// (got ${url.protocol})` });
+    } else if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must be only scheme, host and port (no path, query or credentials); the bucket goes in s3.bucket' });
+    }
+  });
+}
+
+/**
+ * The `s3` section: where blobs live (photos, results, LoRAs, tensors, manifests; see
+ * docs/s3-layout.md). Without `endpoint`, the cluster uses the embedded S3 server it starts on
+ * `embeddedListen`. Credentials come from the environment only (TEAMBOOTH_S3_ACCESS_KEY_ID and
+ * TEAMBOOTH_S3_SECRET_ACCESS_KEY), both or neither.
+ */
+export const s3Schema = z
+  .strictObject({
+    endpoint: endpointUrl().optional(),
+    /** Endpoint written into presigned URLs for agents, when they reach S3 by another address (default: `endpoint`). */
+    publicEndpoint: endpointUrl().optional(),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, 'must be an S3 region name such as us-east-1')
+      .default('us-east-1'),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." or "-"')
+      .default('teambooth'),
+    forcePathStyle: z.boolean().default(true),
+    /** Budget of one S3 call, retries included. */
+    deadlineMs: int(100, 3_600_000).default(30_000),
+    /** Lifetime of presigned URLs handed to agents; at most one hour. */
+    presignExpirySeconds: int(1, 3600).default(600),
+    embeddedListen: hostPort({ allowPortZero: true }).default('127.0.0.1:7100'),
+    embeddedDir: z.string().min(1).default(join('.teambooth', 's3')),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+  })
+  .superRefine((s3, ctx) => {
+    if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+      const missing = s3.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'is required too: set TEAMBOOTH_S3_ACCESS_KEY_ID and TEAMBOOTH_S3_SECRET_ACCESS_KEY together, or neither',
+      });
+    }
+  })
+  .prefault({});
+
 /** The `log` section. */
 export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({});
 
@@ -202,6 +261,7 @@ export const configSchema = z.strictObject({
   client: clientSchema,
   tls: tlsSchema,
   log: logSchema,
+  s3: s3Schema,
   /**
    * Admin credential for membership changes and writes. Environment only (`TEAMBOOTH_ADMIN_TOKEN`);
    * never in the config file. See `resolveAdminToken` for the local default.
@@ -221,6 +281,8 @@ export type ClientConfig = Config['client'];
 export type TlsFiles = NonNullable<Config['tls']>;
 /** The `log` section after defaults. */
 export type LogConfig = Config['log'];
+/** The `s3` section after defaults. */
+export type S3Config = Config['s3'];
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = LogConfig['level'];
 
