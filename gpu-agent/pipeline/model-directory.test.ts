@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModel } from '../tiny-model/index.ts';
 import { loadStableDiffusionModel, ModelDirectoryError } from './model-directory.ts';
+import { readCommittedWeights } from '../tiny-model/trained-weights.ts';
 
 const logger = pino({ level: 'silent' });
 let dir = '';
@@ -44,7 +45,7 @@ describe('loadStableDiffusionModel', () => {
     const model = await loadStableDiffusionModel(source, { device: 'cpu', logger });
     try {
       expect(model).toMatchObject({ name: 'teambooth-tiny', provider: 'cpu', directory: source });
-      expect(model.geometry).toMatchObject({ latentChannels: 4, latentScale: 8, nativeWidth: 64, nativeHeight: 64, maxTokens: 77, scalingFactor: 0.18215 });
+      expect(model.geometry).toMatchObject({ latentChannels: 4, latentScale: 8, nativeWidth: 64, nativeHeight: 64, maxTokens: 77, scalingFactor: (await readCommittedWeights())?.weights.scalingFactor ?? 0.18215 });
       expect(model.schedulerConfig._class_name).toBe('DDIMScheduler');
       expect(model.io.timestep.dtype).toBe('int64');
     } finally {

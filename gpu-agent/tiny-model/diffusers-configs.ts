@@ -3,8 +3,11 @@ import { latentSize, type TinyModelConfig } from './tiny-model-config.ts';
 /** Stable Diffusion 1.x's VAE latent scaling factor. */
 export const SD_SCALING_FACTOR = 0.18215;
 
-/** The JSON files of a diffusers ONNX directory besides the models and the tokenizer: relative path -> object. */
-export function diffusersConfigs(config: TinyModelConfig, vocabulary: { size: number; bosId: number; eosId: number }): Record<string, object> {
+/**
+ * The JSON files of a diffusers ONNX directory besides the models and the tokenizer: relative path
+ * -> object. `scalingFactor` is the trained VAE's (default SD's, for random weights).
+ */
+export function diffusersConfigs(config: TinyModelConfig, vocabulary: { size: number; bosId: number; eosId: number }, scalingFactor = SD_SCALING_FACTOR): Record<string, object> {
   const vaeLevels = config.vae.blockOutChannels.length;
   const vae = {
     _class_name: 'AutoencoderKL',
@@ -18,7 +21,7 @@ export function diffusersConfigs(config: TinyModelConfig, vocabulary: { size: nu
     down_block_types: Array.from({ length: vaeLevels }, () => 'DownEncoderBlock2D'),
     up_block_types: Array.from({ length: vaeLevels }, () => 'UpDecoderBlock2D'),
     sample_size: config.imageSize,
-    scaling_factor: SD_SCALING_FACTOR,
+    scaling_factor: scalingFactor,
   };
   return {
     'model_index.json': {

@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildTinyVocabulary } from '../tokenizer/tiny-vocabulary.ts';
 import { defaultTinyModelConfig, TINY_MODEL_BUILDER_VERSION, type TinyModelConfig } from './tiny-model-config.ts';
-import { TINY_MODEL_SUMMARY_FILE, writeTinyModel } from './write-tiny-model.ts';
+import { resolveTinyModelWeights, TINY_MODEL_SUMMARY_FILE, writeTinyModel, type TinyModelWeightsChoice } from './write-tiny-model.ts';
 
 /**
  * The folder name of a tiny model build: `teambooth-tiny-<12 hex>`, a hash of the config, the
- * builder version and the vocabulary, so any change to what would be written gives a new folder.
+ * builder version, the vocabulary and the weights (the SHA-256 of the trained weights file, or
+ * `random`), so any change to what would be written gives a new folder.
  */
-export function tinyModelId(config: TinyModelConfig = defaultTinyModelConfig()): string {
+export function tinyModelId(config: TinyModelConfig = defaultTinyModelConfig(), weights = 'random'): string {
   const { vocab, merges } = buildTinyVocabulary();
-  const hash = createHash('sha256').update(JSON.stringify({ config, builder: TINY_MODEL_BUILDER_VERSION, vocab, merges })).digest('hex');
+  const identity = weights === 'random' ? { config, builder: TINY_MODEL_BUILDER_VERSION, vocab, merges } : { config, builder: TINY_MODEL_BUILDER_VERSION, vocab, merges, weights };
+  const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
   return `teambooth-tiny-${hash.slice(0, 12)}`;
 }
 
@@ -28,6 +30,8 @@ async function exists(path: string): Promise<boolean> {
 /** Options of {@link ensureTinyModel}. */
 export interface EnsureTinyModelOptions {
   config?: TinyModelConfig;
+  /** `committed` (default): the trained weights for the default config; `random`: the seeded init. */
+  weights?: Exclude<TinyModelWeightsChoice, object>;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -39,14 +43,15 @@ export interface EnsureTinyModelOptions {
  */
 export async function ensureTinyModel(cacheRoot: string, options: EnsureTinyModelOptions = {}): Promise<string> {
   const config = options.config ?? defaultTinyModelConfig();
-  const id = tinyModelId(config);
+  const trained = await resolveTinyModelWeights(config, options.weights ?? 'committed', options.signal);
+  const id = tinyModelId(config, trained === undefined ? 'random' : (trained.sha256 ?? 'trained'));
   const target = join(cacheRoot, id);
   if (await exists(join(target, TINY_MODEL_SUMMARY_FILE))) return target;
   await mkdir(cacheRoot, { recursive: true });
   const temporary = await mkdtemp(join(cacheRoot, `.${id}.partial-`));
   try {
     const started = performance.now();
-    const summary = await writeTinyModel(temporary, config, options.signal === undefined ? {} : { signal: options.signal });
+    const summary = await writeTinyModel(temporary, config, { weights: trained === undefined ? 'random' : 'committed', ...(options.signal === undefined ? {} : { signal: options.signal }) });
     try {
       await rename(temporary, target);
     } catch (error) {

@@ -1,6 +1,12 @@
 import type { GraphBuilder, Value } from '../onnx/graph-builder.ts';
 import { seededRandom } from './seeded-random.ts';
 
+/**
+ * Trained values of a component's parameters by parameter name (`conv_in.weight`); when given,
+ * every parameter must be found there with exactly its element count.
+ */
+export type WeightSource = (name: string) => Float32Array | undefined;
+
 /** How a parameter starts: normal with a standard deviation, or a constant. */
 export type ParamInit = { normal: number } | 'zeros' | 'ones';
 
@@ -17,6 +23,7 @@ export class ModuleBuilder {
   constructor(
     readonly b: GraphBuilder,
     readonly seed: number,
+    readonly weights?: WeightSource,
   ) {}
 
   /** Number of weight elements created so far. */
@@ -24,9 +31,16 @@ export class ModuleBuilder {
     return this.#parameterCount;
   }
 
-  /** Creates a float32 parameter. */
+  /** Creates a float32 parameter: its trained value when there are {@link weights}, else drawn by `init`. */
   param(name: string, dims: readonly number[], init: ParamInit): Value {
     const count = dims.reduce((a, b) => a * b, 1);
+    if (this.weights !== undefined) {
+      const trained = this.weights(name);
+      if (trained === undefined) throw new Error(`the trained weights lack "${name}"`);
+      if (trained.length !== count) throw new Error(`trained weight "${name}" has ${trained.length} values, [${dims.join(', ')}] needs ${count}`);
+      this.#parameterCount += count;
+      return this.b.initializer(name, 'float32', dims, trained);
+    }
     const data = new Float32Array(count);
     if (init === 'ones') data.fill(1);
     if (typeof init === 'object') {

@@ -1,7 +1,7 @@
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import type { OnnxModel } from '../onnx/ir.ts';
 import { multiHeadAttention } from './attention-blocks.ts';
-import { ModuleBuilder } from './module-builder.ts';
+import { ModuleBuilder, type WeightSource } from './module-builder.ts';
 import type { TinyModelConfig } from './tiny-model-config.ts';
 
 /** What the text encoder needs to know of the tokenizer. */
@@ -25,9 +25,9 @@ export interface ComponentGraph {
  * state at the first `<|endoftext|>` (as transformers' CLIP does for vocabularies whose end token
  * is not the largest id).
  */
-export function buildTextEncoderGraph(config: TinyModelConfig, vocabulary: TextVocabulary): ComponentGraph {
+export function buildTextEncoderGraph(config: TinyModelConfig, vocabulary: TextVocabulary, weights?: WeightSource): ComponentGraph {
   const b = new GraphBuilder('text_encoder');
-  const m = new ModuleBuilder(b, config.seed);
+  const m = new ModuleBuilder(b, config.seed, weights);
   const { width, layers, heads, mlpRatio, maxTokens } = config.text;
   const ids = b.input('input_ids', 'int32', ['batch', maxTokens]);
   const tokenTable = m.param('text_model.embeddings.token_embedding.weight', [vocabulary.size, width], { normal: 0.02 });

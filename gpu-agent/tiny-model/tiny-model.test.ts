@@ -10,6 +10,7 @@ import { createSession, type HostTensor, type OnnxSession } from '../onnx/runtim
 import { ensureTinyModel, tinyModelId } from './ensure-tiny-model.ts';
 import { seededRandom } from './seeded-random.ts';
 import { defaultTinyModelConfig, validateTinyModelConfig, type TinyModelConfig } from './tiny-model-config.ts';
+import { readCommittedWeights } from './trained-weights.ts';
 import { writeTinyModel, type TinyModelSummary } from './write-tiny-model.ts';
 
 const logger = pino({ level: 'silent' });
@@ -88,7 +89,7 @@ describe('teambooth-tiny', () => {
       _class_name: 'DDIMScheduler', beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, steps_offset: 1, prediction_type: 'epsilon',
     });
     expect(await json('unet/config.json')).toMatchObject({ sample_size: 8, in_channels: 4, cross_attention_dim: 64, block_out_channels: [32, 64] });
-    expect(await json('vae_decoder/config.json')).toMatchObject({ scaling_factor: 0.18215, latent_channels: 4, sample_size: 64, block_out_channels: [16, 32, 32, 32] });
+    expect(await json('vae_decoder/config.json')).toMatchObject({ scaling_factor: (await readCommittedWeights())?.weights.scalingFactor ?? 0.18215, latent_channels: 4, sample_size: 64, block_out_channels: [16, 32, 32, 32] });
     const vocab = await json('tokenizer/vocab.json');
     expect(Object.keys(vocab)).toHaveLength(summary.vocabularySize);
     expect(vocab['<|endoftext|>']).toBeTypeOf('number');
@@ -187,12 +188,13 @@ describe('teambooth-tiny', () => {
 
   it('ensureTinyModel builds once into a hashed folder, atomically, and reuses it', async () => {
     const cache = join(root, 'cache');
-    const [first, second] = await Promise.all([ensureTinyModel(cache), ensureTinyModel(cache)]);
+    const random = { weights: 'random' } as const;
+    const [first, second] = await Promise.all([ensureTinyModel(cache, random), ensureTinyModel(cache, random)]);
     expect(first).toBe(join(cache, tinyModelId()));
     expect(second).toBe(first);
     expect(await readdir(cache)).toEqual([tinyModelId()]);
     const built = (await stat(join(first, 'unet/model.onnx'))).mtimeMs;
-    expect(await ensureTinyModel(cache)).toBe(first);
+    expect(await ensureTinyModel(cache, random)).toBe(first);
     expect((await stat(join(first, 'unet/model.onnx'))).mtimeMs).toBe(built);
     const other = defaultTinyModelConfig();
     other.seed = 2;

@@ -1,6 +1,6 @@
 import { GraphBuilder, type Value } from '../onnx/graph-builder.ts';
 import { spatialTransformer } from './attention-blocks.ts';
-import { ModuleBuilder } from './module-builder.ts';
+import { ModuleBuilder, type WeightSource } from './module-builder.ts';
 import { downsample, resnetBlock, upsample } from './resnet-blocks.ts';
 import type { ComponentGraph } from './text-encoder-graph.ts';
 import { latentSize, type TinyModelConfig } from './tiny-model-config.ts';
@@ -27,9 +27,9 @@ function timestepEmbedding(b: GraphBuilder, timestep: Value, dim: number): Value
  * is added in every ResNet block. Inputs `sample` `[batch, C, h, w]`, `timestep` `[batch]` int64,
  * `encoder_hidden_states` `[batch, T, D]`; output `out_sample` (the predicted noise).
  */
-export function buildUnetGraph(config: TinyModelConfig): ComponentGraph {
+export function buildUnetGraph(config: TinyModelConfig, weights?: WeightSource): ComponentGraph {
   const b = new GraphBuilder('unet');
-  const m = new ModuleBuilder(b, config.seed);
+  const m = new ModuleBuilder(b, config.seed, weights);
   const { blockOutChannels: channels, crossAttention, layersPerBlock, heads, normGroups: groups } = config.unet;
   const size = latentSize(config);
   const sample = b.input('sample', 'float32', ['batch', config.latentChannels, size, size]);

@@ -1,6 +1,6 @@
 import { GraphBuilder, type Value } from '../onnx/graph-builder.ts';
 import { vaeAttention } from './attention-blocks.ts';
-import { ModuleBuilder } from './module-builder.ts';
+import { ModuleBuilder, type WeightSource } from './module-builder.ts';
 import { downsample, resnetBlock, upsample } from './resnet-blocks.ts';
 import type { ComponentGraph } from './text-encoder-graph.ts';
 import { latentSize, type TinyModelConfig } from './tiny-model-config.ts';
@@ -22,9 +22,9 @@ function midBlock(m: ModuleBuilder, prefix: string, x: Value, channels: number, 
  * `latent_sample` `[batch, C, H/8, W/8]`: the mean of the latent distribution (deterministic,
  * unscaled: multiply by `scaling_factor` before diffusion, as diffusers does).
  */
-export function buildVaeEncoderGraph(config: TinyModelConfig): ComponentGraph {
+export function buildVaeEncoderGraph(config: TinyModelConfig, weights?: WeightSource): ComponentGraph {
   const b = new GraphBuilder('vae_encoder');
-  const m = new ModuleBuilder(b, config.seed);
+  const m = new ModuleBuilder(b, config.seed, weights);
   const { blockOutChannels: channels, layersPerBlock, normGroups: groups } = config.vae;
   const latent = config.latentChannels;
   const image = b.input('sample', 'float32', ['batch', 3, config.imageSize, config.imageSize]);
@@ -51,9 +51,9 @@ export function buildVaeEncoderGraph(config: TinyModelConfig): ComponentGraph {
  * GroupNorm/SiLU/conv_out to RGB. Input `latent_sample` `[batch, C, h, w]` (already divided by
  * `scaling_factor`); output `sample` `[batch, 3, 8h, 8w]`, images in [-1, 1] by SD's convention.
  */
-export function buildVaeDecoderGraph(config: TinyModelConfig): ComponentGraph {
+export function buildVaeDecoderGraph(config: TinyModelConfig, weights?: WeightSource): ComponentGraph {
   const b = new GraphBuilder('vae_decoder');
-  const m = new ModuleBuilder(b, config.seed);
+  const m = new ModuleBuilder(b, config.seed, weights);
   const { blockOutChannels: channels, layersPerBlock, normGroups: groups } = config.vae;
   const latent = config.latentChannels;
   const size = latentSize(config);

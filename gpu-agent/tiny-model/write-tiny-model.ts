@@ -7,6 +7,7 @@ import { diffusersConfigs } from './diffusers-configs.ts';
 import { buildTextEncoderGraph, type ComponentGraph } from './text-encoder-graph.ts';
 import { defaultTinyModelConfig, TINY_MODEL_BUILDER_VERSION, validateTinyModelConfig, type TinyModelConfig } from './tiny-model-config.ts';
 import { buildUnetGraph } from './unet-graph.ts';
+import { componentWeights, readCommittedWeights, WEIGHT_PREFIXES, type TrainedTinyWeights } from './trained-weights.ts';
 import { buildVaeDecoderGraph, buildVaeEncoderGraph } from './vae-graphs.ts';
 
 /** Parameter counts of each component. */
@@ -25,6 +26,27 @@ export interface TinyModelSummary {
   config: TinyModelConfig;
   vocabularySize: number;
   parameters: TinyModelParameters;
+  /** `random` (seeded init) or `trained` (with the SHA-256 of the committed weights file when it came from there). */
+  weights: { kind: 'random' } | { kind: 'trained'; sha256?: string; metadata: Readonly<Record<string, string>> };
+}
+
+/**
+ * Which weights {@link writeTinyModel} writes: `committed` (the default) takes the committed
+ * trained weights when the config is the default one and the file is there, else the random init;
+ * `random` always the seeded init; or explicit trained weights.
+ */
+export type TinyModelWeightsChoice = 'committed' | 'random' | TrainedTinyWeights;
+
+/** Whether `config` is exactly {@link defaultTinyModelConfig}, the config the committed weights were trained for. */
+export function isDefaultTinyModelConfig(config: TinyModelConfig): boolean {
+  return JSON.stringify(config) === JSON.stringify(defaultTinyModelConfig());
+}
+
+/** Resolves a {@link TinyModelWeightsChoice} to trained weights (with the file's SHA-256), or undefined for the random init. */
+export async function resolveTinyModelWeights(config: TinyModelConfig, choice: TinyModelWeightsChoice = 'committed', signal?: AbortSignal): Promise<{ weights: TrainedTinyWeights; sha256?: string } | undefined> {
+  if (choice === 'random') return undefined;
+  if (choice !== 'committed') return { weights: choice };
+  return isDefaultTinyModelConfig(config) ? readCommittedWeights(undefined, signal) : undefined;
 }
 
 /** Name of the summary file in a tiny model folder. */
@@ -38,10 +60,13 @@ function json(value: unknown): string {
  * Writes `teambooth-tiny` into `dir` in the diffusers/Optimum ONNX layout: `model_index.json`,
  * `text_encoder/`, `unet/` (weights in the external file `model.onnx_data`, like SD's unet),
  * `vae_encoder/`, `vae_decoder/`, `tokenizer/` and `scheduler/`, each with its config. Weights
- * are seeded random (`config.seed`); the same config always gives byte-identical files.
+ * are the committed trained ones for the default config (see {@link TinyModelWeightsChoice}), else
+ * seeded random (`config.seed`); the same config and weights always give byte-identical files.
  */
-export async function writeTinyModel(dir: string, config: TinyModelConfig = defaultTinyModelConfig(), options: { signal?: AbortSignal } = {}): Promise<TinyModelSummary> {
+export async function writeTinyModel(dir: string, config: TinyModelConfig = defaultTinyModelConfig(), options: { signal?: AbortSignal; weights?: TinyModelWeightsChoice } = {}): Promise<TinyModelSummary> {
   validateTinyModelConfig(config);
+  const trained = await resolveTinyModelWeights(config, options.weights, options.signal);
+  const source = (prefix: string) => (trained === undefined ? undefined : componentWeights(trained.weights, prefix));
   const { vocab, merges } = buildTinyVocabulary();
   const bosId = vocab['<|startoftext|>'];
   const eosId = vocab['<|endoftext|>'];
@@ -60,19 +85,23 @@ export async function writeTinyModel(dir: string, config: TinyModelConfig = defa
   };
 
   const parameters = {
-    textEncoder: await writeComponent('text_encoder', buildTextEncoderGraph(config, { size: vocabularySize, endOfTextId: eosId })),
-    unet: await writeComponent('unet', buildUnetGraph(config), { externalData: { location: 'model.onnx_data' } }),
-    vaeEncoder: await writeComponent('vae_encoder', buildVaeEncoderGraph(config)),
-    vaeDecoder: await writeComponent('vae_decoder', buildVaeDecoderGraph(config)),
+    textEncoder: await writeComponent('text_encoder', buildTextEncoderGraph(config, { size: vocabularySize, endOfTextId: eosId }, source(WEIGHT_PREFIXES.textEncoder))),
+    unet: await writeComponent('unet', buildUnetGraph(config, source(WEIGHT_PREFIXES.unet)), { externalData: { location: 'model.onnx_data' } }),
+    vaeEncoder: await writeComponent('vae_encoder', buildVaeEncoderGraph(config, source(WEIGHT_PREFIXES.vae))),
+    vaeDecoder: await writeComponent('vae_decoder', buildVaeDecoderGraph(config, source(WEIGHT_PREFIXES.vae))),
   };
   for (const [file, contents] of Object.entries(serializeClipTokenizerFiles(vocab, merges, config.text.maxTokens))) await write(join('tokenizer', file), contents);
-  for (const [file, value] of Object.entries(diffusersConfigs(config, { size: vocabularySize, bosId, eosId }))) await write(file, json(value));
+  for (const [file, value] of Object.entries(diffusersConfigs(config, { size: vocabularySize, bosId, eosId }, trained?.weights.scalingFactor))) await write(file, json(value));
   const summary: TinyModelSummary = {
     name: 'teambooth-tiny',
     builderVersion: TINY_MODEL_BUILDER_VERSION,
     config,
     vocabularySize,
     parameters: { ...parameters, total: parameters.textEncoder + parameters.unet + parameters.vaeEncoder + parameters.vaeDecoder },
+    weights:
+      trained === undefined
+        ? { kind: 'random' }
+        : { kind: 'trained', ...(trained.sha256 === undefined ? {} : { sha256: trained.sha256 }), metadata: trained.weights.metadata },
   };
   await write(TINY_MODEL_SUMMARY_FILE, json(summary));
   return summary;

@@ -7,9 +7,9 @@ import { createSession, type Device, type HostTensor, type OnnxSession, type Pro
 import { writeModel } from '../onnx/write-model.ts';
 import type { LoraLayer, LoraWeights } from '../lora/lora-weights.ts';
 import { floatTensor } from '../pipeline/host-tensors.ts';
-import { OPTIMIZER_IO } from './append-adamw.ts';
 import { LOSS_IO } from './append-dreambooth-loss.ts';
 import type { TrainingGraph } from './build-training-graph.ts';
+import { OptimizerState } from './optimizer-state.ts';
 
 /** One batch of a training step; `rows` rows of each tensor, row-major. */
 export interface TrainingBatch {
@@ -76,24 +76,20 @@ export async function createLoraTrainingSession(training: TrainingGraph, start: 
     throw error;
   }
   const layers = new Map(start.layers.map((layer) => [layer.key, layer]));
-  const values = new Map<string, Float32Array>();
+  const initial = new Map<string, Float32Array>();
   for (const names of training.lora) {
     const layer = layers.get(names.key)!;
-    values.set(names.down, Float32Array.from(layer.down));
-    values.set(names.up, Float32Array.from(layer.up));
+    initial.set(names.down, layer.down);
+    initial.set(names.up, layer.up);
   }
-  const moments = new Map<string, Float32Array>();
-  for (const p of training.parameters) {
-    const count = p.dims.reduce((a, b) => a * b, 1);
-    moments.set(p.m, new Float32Array(count));
-    moments.set(p.v, new Float32Array(count));
-  }
+  const state = new OptimizerState(training.parameters, (name) => initial.get(name)!);
+  // Fixed projections (orthogonal merge) are not parameters: they keep their initial values.
+  const current = (name: string): Float32Array => state.values.get(name) ?? initial.get(name)!;
   const { unet } = training;
-  let steps = 0;
   return {
     provider: session.provider,
     get steps() {
-      return steps;
+      return state.steps;
     },
     async step(batch, learningRate, stepOptions) {
       const rows = batch.rows;
@@ -105,28 +101,17 @@ export async function createLoraTrainingSession(training: TrainingGraph, start: 
         [unet.encoderHiddenStates.name]: f32(batch.text, fitDims(unet.encoderHiddenStates, [rows, ...batch.textDims])),
         [LOSS_IO.target]: f32(batch.target, sampleDims),
         [LOSS_IO.rowWeights]: f32(batch.weights, [rows]),
-        [OPTIMIZER_IO.step]: f32(Float32Array.of(steps + 1), []),
-        [OPTIMIZER_IO.learningRate]: f32(Float32Array.of(learningRate), []),
+        ...state.feeds(learningRate),
       };
-      for (const p of training.parameters) {
-        feeds[p.name] = f32(values.get(p.name)!, p.dims);
-        feeds[p.m] = f32(moments.get(p.m)!, p.dims);
-        feeds[p.v] = f32(moments.get(p.v)!, p.dims);
-      }
       const out = await session.run(feeds, stepOptions?.signal === undefined ? {} : { signal: stepOptions.signal });
-      for (const p of training.parameters) {
-        values.set(p.name, out[p.updated]!.data as Float32Array);
-        moments.set(p.m, out[p.updatedM]!.data as Float32Array);
-        moments.set(p.v, out[p.updatedV]!.data as Float32Array);
-      }
-      steps++;
-      return { loss: (out[LOSS_IO.loss]!.data as Float32Array)[0]!, gradNorm: (out[OPTIMIZER_IO.gradNorm]!.data as Float32Array)[0]! };
+      const gradNorm = state.update(out);
+      return { loss: (out[LOSS_IO.loss]!.data as Float32Array)[0]!, gradNorm };
     },
     lora() {
       return {
         layers: training.lora.map((names): LoraLayer => {
           const layer = layers.get(names.key)!;
-          return { ...layer, down: Float32Array.from(values.get(names.down)!), up: Float32Array.from(values.get(names.up)!) };
+          return { ...layer, down: Float32Array.from(current(names.down)), up: Float32Array.from(current(names.up)) };
         }),
       };
     },

@@ -1,0 +1,111 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Prng } from '../random/prng.ts';
+import { NoiseSchedule } from '../schedulers/noise-schedule.ts';
+import { generateDataset } from '../tiny-world/dataset.ts';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
+import { buildTinyVocabulary } from '../tokenizer/tiny-vocabulary.ts';
+import type { TinyModelConfig } from '../tiny-model/tiny-model-config.ts';
+import { defaultAdamWSettings } from '../training/append-adamw.ts';
+import { AUTOENCODER_IO, buildAutoencoderLossGraph } from './autoencoder-loss-graph.ts';
+import { compileTrainingStep } from './compile-training-step.ts';
+import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
+import { learningRateAt } from './learning-rate-schedule.ts';
+import { imagesToTensor, normalValues, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { createWeightTrainer, type WeightTrainer } from './weight-trainer.ts';
+import { fileKeyOf, fromFileTensors, toFileTensors } from './weight-keys.ts';
+
+const logger = pino({ level: 'silent' });
+
+/** A narrow teambooth-tiny (same layout and image size, fewer channels), so a few steps take well under a second. */
+const config: TinyModelConfig = {
+  seed: 3,
+  imageSize: 64,
+  latentChannels: 4,
+  text: { width: 32, layers: 1, heads: 2, mlpRatio: 2, maxTokens: 16 },
+  unet: { blockOutChannels: [16, 32], crossAttention: [false, true], layersPerBlock: 1, heads: 2, normGroups: 4 },
+  vae: { blockOutChannels: [8, 8, 8, 8], layersPerBlock: 1, normGroups: 4 },
+};
+const optimizer = { ...defaultAdamWSettings(), weightDecay: 0 };
+
+async function losses(trainer: WeightTrainer, feeds: Parameters<WeightTrainer['step']>[0], steps: number, learningRate: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) out.push((await trainer.step(feeds, learningRate)).loss);
+  return out;
+}
+
+describe('base-model training stages', () => {
+  const samples = generateDataset(5, 4);
+
+  it('the autoencoder stage lowers its reconstruction loss on a fixed batch', async () => {
+    const loss = buildAutoencoderLossGraph(config, { latentNoise: 0.1, latentPenalty: 1e-3, l1Weight: 1 });
+    const compiled = compileTrainingStep(loss, optimizer);
+    expect(compiled.parameters.some((p) => p.name.startsWith('vae_encoder/'))).toBe(true);
+    expect(compiled.parameters.every((p) => p.name.startsWith('vae_encoder/') || p.name.startsWith('vae_decoder/'))).toBe(true);
+    const decoderOnly = compileTrainingStep(loss, optimizer, (name) => name.startsWith('vae_decoder/'));
+    expect(decoderOnly.parameters.length).toBeGreaterThan(0);
+    expect(decoderOnly.parameters.every((p) => p.name.startsWith('vae_decoder/'))).toBe(true);
+    const trainer = await createWeightTrainer(compiled, { device: 'cpu', logger, intraOpThreads: 1 });
+    try {
+      const feeds = {
+        [AUTOENCODER_IO.images]: imagesToTensor(samples.map((s) => s.image)),
+        [AUTOENCODER_IO.noise]: { dtype: 'float32' as const, dims: [4, 4, 8, 8], data: normalValues(new Prng(1), 4 * 4 * 8 * 8) },
+      };
+      const curve = await losses(trainer, feeds, 12, 3e-3);
+      expect(curve.every(Number.isFinite)).toBe(true);
+      expect(curve[curve.length - 1]!).toBeLessThan(0.7 * curve[0]!);
+    } finally {
+      await trainer.release();
+    }
+  });
+
+  it('the denoiser stage trains text encoder and UNet jointly and lowers the epsilon loss', async () => {
+    const { vocab, merges } = buildTinyVocabulary();
+    const tokenizer = new ClipTokenizer(vocab, merges, { maxLength: config.text.maxTokens });
+    const compiled = compileTrainingStep(buildDenoiserLossGraph(config, { size: tokenizer.vocabSize, endOfTextId: tokenizer.eosId }), optimizer);
+    const names = compiled.parameters.map((p) => p.name);
+    expect(names.some((n) => n.startsWith('text_encoder/text_model.'))).toBe(true);
+    expect(names.some((n) => n.startsWith('unet/mid_block.'))).toBe(true);
+    const pool = {
+      latents: normalValues(new Prng(2), 4 * 4 * 8 * 8),
+      latentDims: [4, 8, 8],
+      ids: samples.map((s) => tokenizer.encode(s.caption).ids),
+      emptyIds: tokenizer.encode('').ids,
+    };
+    const schedule = new NoiseSchedule({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' });
+    const batch = sampleDenoiserBatch(pool, { rows: 8, captionDropout: 0.1, alphasCumprod: schedule.alphasCumprod }, new Prng(3));
+    const feeds = { [DENOISER_IO.inputIds]: batch.inputIds, [DENOISER_IO.sample]: batch.sample, [DENOISER_IO.timestep]: batch.timestep, [DENOISER_IO.target]: batch.target };
+    const run = async (): Promise<{ curve: number[]; weights: ReadonlyMap<string, Float32Array> }> => {
+      const trainer = await createWeightTrainer(compiled, { device: 'cpu', logger, intraOpThreads: 1 });
+      try {
+        const curve = await losses(trainer, feeds, 10, 3e-3);
+        return { curve, weights: new Map([...trainer.weights()].map(([k, v]) => [k, Float32Array.from(v)])) };
+      } finally {
+        await trainer.release();
+      }
+    };
+    const first = await run();
+    expect(first.curve[first.curve.length - 1]!).toBeLessThan(0.8 * first.curve[0]!);
+    const tokenTable = 'text_encoder/text_model.embeddings.token_embedding.weight';
+    expect(first.weights.get(tokenTable)).not.toEqual(compiled.initial.get(tokenTable));
+    const again = await run();
+    expect(again.curve).toEqual(first.curve);
+    expect(again.weights.get('unet/conv_out.weight')).toEqual(first.weights.get('unet/conv_out.weight'));
+  });
+
+  it('maps training-graph names to weights-file keys and back', () => {
+    expect(fileKeyOf('unet/conv_in.weight')).toBe('unet.conv_in.weight');
+    expect(fileKeyOf('vae_decoder/decoder.conv_in.bias')).toBe('vae.decoder.conv_in.bias');
+    expect(fileKeyOf('text_encoder/text_model.final_layer_norm.weight')).toBe('text_encoder.text_model.final_layer_norm.weight');
+    const file = toFileTensors(new Map([['vae_encoder/quant_conv.bias', Float32Array.of(1, 2)]]), new Map([['vae_encoder/quant_conv.bias', [2]]]));
+    expect([...fromFileTensors(file, ['vae_encoder/quant_conv.bias', 'unet/conv_in.bias']).keys()]).toEqual(['vae_encoder/quant_conv.bias']);
+  });
+
+  it('warms the learning rate up linearly, then decays it by a cosine to the floor', () => {
+    const schedule = { peak: 1, warmupSteps: 10, totalSteps: 110, floor: 0.1 };
+    expect(learningRateAt(schedule, 0)).toBeCloseTo(0.1);
+    expect(learningRateAt(schedule, 9)).toBeCloseTo(1);
+    expect(learningRateAt(schedule, 60)).toBeCloseTo(0.55);
+    expect(learningRateAt(schedule, 110)).toBeCloseTo(0.1);
+  });
+});

@@ -1,0 +1,92 @@
+import type { RgbImage } from '../image/rgb-image.ts';
+import type { HostTensor } from '../onnx/runtime.ts';
+import { Prng } from '../random/prng.ts';
+
+/** Images as one `[n, 3, H, W]` float32 tensor in [-1, 1], Stable Diffusion's convention. */
+export function imagesToTensor(images: readonly RgbImage[]): HostTensor {
+  const first = images[0];
+  if (first === undefined) throw new RangeError('no images to batch');
+  const { width, height } = first;
+  const plane = width * height;
+  const data = new Float32Array(images.length * 3 * plane);
+  images.forEach((image, n) => {
+    if (image.width !== width || image.height !== height) throw new RangeError(`image ${n} is ${image.width}x${image.height}, the batch is ${width}x${height}`);
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++) data[(n * 3 + c) * plane + p] = image.data[p * 3 + c]! / 127.5 - 1;
+    }
+  });
+  return { dtype: 'float32', dims: [images.length, 3, height, width], data };
+}
+
+/** `count` standard normal values from `prng` (Box-Muller pairs). */
+export function normalValues(prng: Prng, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const [a, b] = prng.normalPair();
+    out[i] = a;
+    if (i + 1 < count) out[i + 1] = b;
+  }
+  return out;
+}
+
+/** A pool of cached, scaled latents with their captions' token ids. */
+export interface LatentPool {
+  /** `[n, C, h, w]` latents already multiplied by the scaling factor. */
+  readonly latents: Float32Array;
+  /** Values of one latent, `C * h * w`. */
+  readonly latentDims: readonly number[];
+  /** Token ids of each caption, `maxTokens` each. */
+  readonly ids: readonly (readonly number[])[];
+  /** Token ids of the empty prompt (for caption dropout). */
+  readonly emptyIds: readonly number[];
+}
+
+/** Settings of {@link sampleDenoiserBatch}. */
+export interface DenoiserBatchSettings {
+  rows: number;
+  /** Probability that a row's caption is replaced by the empty prompt, so classifier-free guidance has an unconditional model. */
+  captionDropout: number;
+  /** alpha_bar of every train timestep (the scheduler's cumulative product). */
+  alphasCumprod: Float64Array;
+}
+
+/** One denoising batch: the feeds of the denoiser loss graph by input role. */
+export interface DenoiserBatch {
+  readonly inputIds: HostTensor;
+  readonly sample: HostTensor;
+  readonly timestep: HostTensor;
+  readonly target: HostTensor;
+}
+
+/**
+ * Draws one batch: rows of the pool with replacement, a uniform train timestep per row, Gaussian
+ * noise `eps`, `x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps` (DDPM's forward process), and the
+ * caption (or, with probability `captionDropout`, the empty prompt). Every draw comes from `prng`.
+ */
+export function sampleDenoiserBatch(pool: LatentPool, settings: DenoiserBatchSettings, prng: Prng): DenoiserBatch {
+  const { rows, alphasCumprod } = settings;
+  const size = pool.latentDims.reduce((a, b) => a * b, 1);
+  const poolRows = pool.ids.length;
+  const maxTokens = pool.emptyIds.length;
+  const ids = new Int32Array(rows * maxTokens);
+  const timesteps = new BigInt64Array(rows);
+  const sample = new Float32Array(rows * size);
+  const noise = normalValues(prng, rows * size);
+  for (let r = 0; r < rows; r++) {
+    const index = prng.int(0, poolRows - 1);
+    const t = prng.int(0, alphasCumprod.length - 1);
+    const dropped = prng.chance(settings.captionDropout);
+    ids.set(dropped ? pool.emptyIds : pool.ids[index]!, r * maxTokens);
+    timesteps[r] = BigInt(t);
+    const signal = Math.sqrt(alphasCumprod[t]!);
+    const spread = Math.sqrt(1 - alphasCumprod[t]!);
+    for (let j = 0; j < size; j++) sample[r * size + j] = signal * pool.latents[index * size + j]! + spread * noise[r * size + j]!;
+  }
+  const dims = [rows, ...pool.latentDims];
+  return {
+    inputIds: { dtype: 'int32', dims: [rows, maxTokens], data: ids },
+    sample: { dtype: 'float32', dims, data: sample },
+    timestep: { dtype: 'int64', dims: [rows], data: timesteps },
+    target: { dtype: 'float32', dims, data: noise },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Trains the built-in `teambooth-tiny` base model from scratch on the tiny world, with the
+ * project's own training-graph compiler, and writes the model folder and the weights file that
+ * `ensureTinyModel` uses for the default config. Same seed, settings and thread count give the
+ * same weights (see gpu-agent/base-training/README.md).
+ *
+ *   npm run train:tiny-base -- [--minutes 90] [--seed 1] [--out DIR] [--threads 2]
+ *     [--vae-steps N] [--vae-batch N] [--steps N] [--batch N] [--pool N] [--decoder-steps N]
+ *     [--weights-out FILE] [--init FILE --skip-vae --skip-denoiser]
+ *     [--eval-seeds N] [--guidance G]
+ *   npm run train:tiny-base -- --evaluate WEIGHTS.safetensors [--out DIR] [--eval-seeds N]   (no training)
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { measurePromptFidelity } from '../gpu-agent/base-training/measure-prompt-fidelity.ts';
+import { trainTinyBase, type TinyBaseTrainingSettings } from '../gpu-agent/base-training/train-tiny-base.ts';
+import type { Device } from '../gpu-agent/onnx/runtime.ts';
+import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
+import { defaultTinyModelConfig, parseTrainedWeights, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, writeTinyModel, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
+import { defaultAdamWSettings } from '../gpu-agent/training/append-adamw.ts';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '90' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'tmp/tiny-base' },
+    threads: { type: 'string', default: '2' },
+    device: { type: 'string', default: 'cpu' },
+    'vae-steps': { type: 'string', default: '3000' },
+    'vae-batch': { type: 'string', default: '8' },
+    steps: { type: 'string', default: '3600' },
+    batch: { type: 'string', default: '64' },
+    pool: { type: 'string', default: '8192' },
+    lr: { type: 'string', default: '1e-3' },
+    'weights-out': { type: 'string', default: TRAINED_WEIGHTS_PATH },
+    init: { type: 'string' },
+    'skip-vae': { type: 'boolean', default: false },
+    'skip-denoiser': { type: 'boolean', default: false },
+    'decoder-steps': { type: 'string', default: '1500' },
+    'checkpoint-every': { type: 'string', default: '250' },
+    'eval-seeds': { type: 'string', default: '2' },
+    guidance: { type: 'string', default: '7.5' },
+    evaluate: { type: 'string' },
+  },
+});
+const number = (name: keyof typeof values): number => {
+  const value = Number(values[name]);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number (got ${String(values[name])})`);
+  return value;
+};
+const logger = pino({ level: 'info' });
+const started = Date.now();
+const out = resolve(values.out!);
+const weightsOut = resolve(values['weights-out']!);
+const settings: TinyBaseTrainingSettings = {
+  seed: number('seed'),
+  autoencoder: { steps: number('vae-steps'), batch: number('vae-batch'), learningRate: 2e-3, warmupSteps: 50, floor: 0.05, latentNoise: 0.1, latentPenalty: 1e-3, l1Weight: 1 },
+  denoiser: { steps: number('steps'), batch: number('batch'), learningRate: number('lr'), warmupSteps: 200, floor: 0.05, poolSize: number('pool'), captionDropout: 0.1 },
+  decoder: { steps: number('decoder-steps'), batch: number('vae-batch'), learningRate: 1e-3, warmupSteps: 50, floor: 0.05 },
+  optimizer: { ...defaultAdamWSettings(), weightDecay: 1e-4 },
+};
+const config = defaultTinyModelConfig();
+const start = values.init === undefined ? undefined : parseTrainedWeights(await readFile(values.init));
+await mkdir(out, { recursive: true });
+
+/** Writes bytes next to the target and renames, so a reader never sees half a file. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.partial`, bytes);
+  await rename(`${path}.partial`, path);
+}
+
+async function train(): Promise<TrainedTinyWeights> {
+  const result = await trainTinyBase(settings, {
+    config,
+    device: values.device as Device,
+    logger,
+    intraOpThreads: number('threads'),
+    now: () => Date.now(),
+    deadline: started + number('minutes') * 60_000,
+    ...(start === undefined ? {} : { start }),
+    skipAutoencoder: values['skip-vae'] === true,
+    skipDenoiser: values['skip-denoiser'] === true,
+    checkpointEvery: number('checkpoint-every'),
+    onCheckpoint: async (weights: TrainedTinyWeights) => {
+      await writeAtomically(join(out, 'checkpoint.safetensors'), serializeTrainedWeights(weights));
+      logger.info({ checkpoint: join(out, 'checkpoint.safetensors'), stage: weights.metadata.stage }, 'checkpoint written');
+    },
+  });
+  const minutes = (Date.now() - started) / 60_000;
+  const weights: TrainedTinyWeights = { ...result.weights, metadata: { ...result.weights.metadata, trainMinutes: minutes.toFixed(1), threads: String(number('threads')) } };
+  const bytes = serializeTrainedWeights(weights);
+  await writeAtomically(weightsOut, bytes);
+  logger.info({ weights: weightsOut, bytes: bytes.byteLength, minutes: Number(minutes.toFixed(1)), vaeLosses: result.autoencoder?.windowLosses.map((l) => Number(l.toPrecision(4))), denoiserLosses: result.denoiser?.windowLosses.map((l) => Number(l.toPrecision(4))), decoderLosses: result.decoder?.windowLosses.map((l) => Number(l.toPrecision(4))) }, 'trained teambooth-tiny');
+  return weights;
+}
+
+const weights = values.evaluate === undefined ? await train() : parseTrainedWeights(await readFile(values.evaluate));
+const modelDir = join(out, 'model');
+await rm(modelDir, { recursive: true, force: true });
+await writeTinyModel(modelDir, config, { weights });
+logger.info({ model: modelDir }, 'wrote the model folder');
+
+const evalSeeds = number('eval-seeds');
+if (evalSeeds > 0) {
+  const model = await loadStableDiffusionModel(modelDir, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
+  try {
+    const fidelity = await measurePromptFidelity(model, { seeds: Array.from({ length: evalSeeds }, (_, i) => 1000 + i), steps: 20, guidanceScale: number('guidance') });
+    console.log(JSON.stringify({ promptFidelity: fidelity.summary, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
+  } finally {
+    await model.release();
+  }
+}
