@@ -22,7 +22,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-describe('a 3-node cluster driven by the teambooth CLI', () => {
+describe('a 3-node cluster driven by the teambooth CLI', { timeout: 180_000 }, () => {
   it('elects a leader, keeps agent tokens through SIGKILL of the leader, and a restarted node catches up from a snapshot', async () => {
     // Snapshot every 20 entries, so a node that misses more than that is caught up by InstallSnapshot.
     cluster = await ProcessCluster.start({ size: 3, env: { TEAMBOOTH_RAFT_SNAPSHOT_ENTRIES: '20' } });

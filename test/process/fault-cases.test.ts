@@ -60,7 +60,7 @@ async function expectCaughtUp(c: ProcessCluster, id: string, keys: string[]): Pr
   for (const key of keys) expect(await get(local, key, true)).toBe(`value-${key}`);
 }
 
-describe('fault cases on real processes', () => {
+describe('fault cases on real processes', { timeout: 180_000 }, () => {
   it('3 nodes, 1 cut off by the network: the rest commit, the cut-off node catches up after healing', async () => {
     cluster = await ProcessCluster.start({ size: 3 });
     const client = cluster.client();

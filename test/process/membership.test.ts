@@ -20,7 +20,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-describe('membership changes through the CLI', () => {
+describe('membership changes through the CLI', { timeout: 180_000 }, () => {
   it('adds a node as a learner, catches it up, promotes it, then removes it and the old leader', async () => {
     cluster = await ProcessCluster.start({ size: 3, env: { TEAMBOOTH_RAFT_SNAPSHOT_ENTRIES: '20' } });
     const client = cluster.client();

@@ -177,7 +177,7 @@ export class ProcessCluster {
   async statuses(): Promise<NodeStatus[]> {
     const probe = this.client({ deadlineMs: 1000 });
     try {
-      const all = await probe.statusAll(AbortSignal.timeout(1500));
+      const all = await probe.statusAll(AbortSignal.timeout(3000));
       return all.flatMap((s) => (s.status ? [s.status] : []));
     } finally {
       probe.close();
@@ -185,8 +185,11 @@ export class ProcessCluster {
     }
   }
 
-  /** Waits until a leader is known and every node in `among` agrees on it; returns its id. */
-  async waitForLeader(among: string[] = this.nodes.map((n) => n.id), timeoutMs = 20_000): Promise<string> {
+  /**
+   * Waits until a leader is known and every node in `among` agrees on it; returns its id. The
+   * default wait is long because starting a node process takes seconds on a loaded 2-core machine.
+   */
+  async waitForLeader(among: string[] = this.nodes.map((n) => n.id), timeoutMs = 40_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
