@@ -14,8 +14,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { measurePromptFidelity } from '../gpu-agent/base-training/measure-prompt-fidelity.ts';
 import { trainTinyBase, type TinyBaseTrainingSettings } from '../gpu-agent/base-training/train-tiny-base.ts';
+import { pipelineImageSource } from '../gpu-agent/evaluation/image-source.ts';
+import { measurePromptFidelity } from '../gpu-agent/evaluation/prompt-fidelity.ts';
 import type { Device } from '../gpu-agent/onnx/runtime.ts';
 import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
 import { defaultTinyModelConfig, parseTrainedWeights, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, writeTinyModel, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
@@ -107,8 +108,9 @@ const evalSeeds = number('eval-seeds');
 if (evalSeeds > 0) {
   const model = await loadStableDiffusionModel(modelDir, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
   try {
-    const fidelity = await measurePromptFidelity(model, { seeds: Array.from({ length: evalSeeds }, (_, i) => 1000 + i), steps: 20, guidanceScale: number('guidance') });
-    console.log(JSON.stringify({ promptFidelity: fidelity.summary, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
+    const fidelity = await measurePromptFidelity(pipelineImageSource(model, { steps: 20, guidanceScale: number('guidance') }), { seeds: evalSeeds });
+    const { all, background, colour, shape } = fidelity;
+    console.log(JSON.stringify({ promptFidelity: { all, background, colour, shape }, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
   } finally {
     await model.release();
   }

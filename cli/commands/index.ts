@@ -5,6 +5,7 @@ import { agentsTokenCreateCommand } from './agents-token-create.ts';
 import { clusterAddNodeCommand } from './cluster-add-node.ts';
 import { clusterRemoveNodeCommand } from './cluster-remove-node.ts';
 import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
+import { evalCommand } from './eval.ts';
 import { imagineCommand } from './imagine.ts';
 import { nodeCommand } from './node.ts';
 import { statusCommand } from './status.ts';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   statusCommand,
   imagineCommand,
   trainCommand,
+  evalCommand,
   agentsTokenCreateCommand,
   agentsListCommand,
   agentsRevokeCommand,
