@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPngText } from '../gpu-agent/image/png.ts';
 import { parseLoraFile } from '../gpu-agent/lora/lora-file.ts';
 import { glyphPhotos } from '../gpu-agent/training/testing/glyph-photos.ts';
 import { imagineCommand } from './commands/imagine.ts';
@@ -66,7 +68,11 @@ describe('teambooth train', () => {
     const withLora = await imagine(['--lora', 'vfy.safetensors'], 'lora.png');
     const scaledToZero = await imagine(['--lora', 'vfy.safetensors:0'], 'lora0.png');
     expect(withLora.equals(base)).toBe(false);
-    expect(scaledToZero.equals(base)).toBe(true);
+    expect((await readPngText(withLora))['parameters']).toContain('Model: "teambooth-tiny + vfy.safetensors:1"');
+    // Same pixels as the base model's (the file differs only in its parameters text).
+    const pixels = (png: Buffer): Promise<Buffer> => sharp(png).raw().toBuffer();
+    expect((await pixels(scaledToZero)).equals(await pixels(base))).toBe(true);
+    expect((await pixels(withLora)).equals(await pixels(base))).toBe(false);
     const missing = new FakeCliContext(cwd);
     expect(await runCli(['imagine', 'x', '--lora', 'nope.safetensors'], missing, [imagineCommand])).toBe(2);
     expect(missing.err).toContain('--lora: cannot read');

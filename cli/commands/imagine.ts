@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Option } from 'commander';
 import { DEFAULTS, GenerationRequestError } from '../../gpu-agent/pipeline/generation-request.ts';
 import type { GenerationResult } from '../../gpu-agent/pipeline/text-to-image.ts';
@@ -100,6 +100,8 @@ export const imagineCommand = defineCommand<ImagineOptions>({
         await model.release();
       }
       progress.stop();
+      // The PNG names the LoRA with the model, so the image's parameters say how to draw it again.
+      const modelLabel = lora === undefined ? result.model : `${result.model} + ${basename(lora.path)}:${lora.scale}`;
       for (const [i, image] of result.images.entries()) {
         const path = paths[i] ?? '';
         const text = generationTextEntries({
@@ -111,7 +113,7 @@ export const imagineCommand = defineCommand<ImagineOptions>({
           seed: image.seed,
           width: image.width,
           height: image.height,
-          model: result.model,
+          model: modelLabel,
         });
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, await encodePng(image, { text }), { signal: abort.signal });
