@@ -1,10 +1,10 @@
-import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { EvaluationFigures, EvaluationSubject, ModelEvaluation } from '../../gpu-agent/evaluation/index.ts';
 import type { StableDiffusionModel } from '../../gpu-agent/pipeline/model-directory.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, loadCommandConfig, printJson } from '../command-support.ts';
+import { EXIT_INTERRUPTED, interruptible, modelCacheRoot, resolveModelDirectory } from './local-model-command.ts';
 import { formatTable } from '../format-table.ts';
 import { UsageError } from '../usage-error.ts';
 import { EVAL_DEFAULTS, MAX_EVAL_SEEDS, parseEvalFlags, readSubjectPhotos } from './eval-options.ts';
@@ -28,8 +28,6 @@ export interface EvalView {
   figures: EvaluationFigures;
 }
 
-/** Exit status when Ctrl-C stops an evaluation (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 /**
  * `teambooth eval`: measures a model on the tiny world with the oracle, over images generated on
@@ -59,21 +57,17 @@ export const evalCommand = defineCommand<EvalOptions>({
     const loaded = loadCommandConfig(input);
     const logger = commandLogger(input, loaded, 'client').child({ component: 'eval' });
 
-    const abort = new AbortController();
-    const stopOnParent = (): void => abort.abort(input.signal.reason);
-    input.signal.addEventListener('abort', stopOnParent, { once: true });
-    const unsubscribe = ctx.onShutdownSignal(() => abort.abort(new DOMException('interrupted', 'AbortError')));
+    const scope = interruptible(input);
     const models: StableDiffusionModel[] = [];
     try {
-      const photos = parsed.subject === undefined ? undefined : await readSubjectPhotos(parsed.subject.directory, abort.signal);
+      const photos = parsed.subject === undefined ? undefined : await readSubjectPhotos(parsed.subject.directory, scope.signal);
       const classNoun = parsed.subject?.classNoun ?? photos?.classNoun;
       if (parsed.subject !== undefined && classNoun === undefined) {
         throw new UsageError(`--class is required: ${parsed.subject.directory} has no subject.json that names the class, e.g. --class glyph`);
       }
       // ONNX Runtime and the model builder load only when a command needs them, so `--help` stays fast.
-      const [{ loadStableDiffusionModel }, { ensureTinyModel }, evaluation, { TinyWorldOracle }] = await Promise.all([
+      const [{ loadStableDiffusionModel }, evaluation, { TinyWorldOracle }] = await Promise.all([
         import('../../gpu-agent/pipeline/model-directory.ts'),
-        import('../../gpu-agent/tiny-model/index.ts'),
         import('../../gpu-agent/evaluation/index.ts'),
         import('../../gpu-agent/tiny-world/oracle.ts'),
       ]);
@@ -86,15 +80,15 @@ export const evalCommand = defineCommand<EvalOptions>({
           throw new UsageError(`--subject: ${parsed.subject.directory}: ${(error as Error).message}`);
         }
       }
-      const cacheRoot = join(ctx.cwd, '.teambooth', 'models');
-      const baseDirectory = options.model === 'tiny' ? await ensureTinyModel(cacheRoot, { logger, signal: abort.signal }) : resolve(ctx.cwd, options.model);
+      const cacheRoot = modelCacheRoot(ctx.cwd);
+      const baseDirectory = await resolveModelDirectory(options.model, ctx.cwd, logger, scope.signal);
       const load = async (directory: string): Promise<StableDiffusionModel> => {
-        const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: abort.signal });
+        const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: scope.signal });
         models.push(model);
         return model;
       };
       const base = await load(baseDirectory);
-      const adapted = lora === undefined ? undefined : await load(await modelWithLora(baseDirectory, lora, cacheRoot, abort.signal));
+      const adapted = lora === undefined ? undefined : await load(await modelWithLora(baseDirectory, lora, cacheRoot, scope.signal));
       const sampling = { steps: parsed.steps, guidanceScale: parsed.guidanceScale };
       const quiet = options.json === true;
       const result: ModelEvaluation = await evaluation.evaluateModel({
@@ -103,7 +97,7 @@ export const evalCommand = defineCommand<EvalOptions>({
         ...(subject === undefined ? {} : { subject }),
         seeds: parsed.seeds,
         oracle,
-        signal: abort.signal,
+        signal: scope.signal,
         logger,
         onProgress: (p) => {
           if (!quiet && p.done === p.total) ctx.stderr.write(`measured ${p.stage} (${p.total} image${p.total === 1 ? '' : 's'})\n`);
@@ -134,15 +128,14 @@ export const evalCommand = defineCommand<EvalOptions>({
       else ctx.stdout.write(render(view));
       return 0;
     } catch (error) {
-      if (abort.signal.aborted && !input.signal.aborted) {
+      if (scope.interrupted()) {
         ctx.stderr.write('eval: interrupted, nothing measured\n');
         return EXIT_INTERRUPTED;
       }
       throw error;
     } finally {
       for (const model of models) await model.release();
-      unsubscribe();
-      input.signal.removeEventListener('abort', stopOnParent);
+      scope.dispose();
     }
   },
 });

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import { DEFAULTS, GenerationRequestError } from '../../gpu-agent/pipeline/generation-request.ts';
 import type { GenerationResult } from '../../gpu-agent/pipeline/text-to-image.ts';
@@ -7,6 +7,7 @@ import { SCHEDULER_KINDS } from '../../gpu-agent/schedulers/scheduler.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, loadCommandConfig, printJson } from '../command-support.ts';
+import { EXIT_INTERRUPTED, interruptible, modelCacheRoot, resolveModelDirectory } from './local-model-command.ts';
 import { modelWithLora, parseLoraFlag } from './imagine-lora.ts';
 import { startImagineProgress } from './imagine-progress.ts';
 import { outputPaths, parseImagineFlags, toUsageError } from './imagine-options.ts';
@@ -34,8 +35,6 @@ export interface ImagineView {
   timings: GenerationResult['timings'];
 }
 
-/** Exit status when Ctrl-C stops a generation (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 /**
  * `teambooth imagine PROMPT`: generates images locally with ONNX Runtime (no cluster) and writes
@@ -70,29 +69,25 @@ export const imagineCommand = defineCommand<ImagineOptions>({
     const seed = parsed.seed ?? ctx.randomBytes(4).readUInt32BE(0);
     const paths = outputPaths(ctx.cwd, options.output, seed, parsed.request.count);
 
-    const abort = new AbortController();
-    const stopOnParent = (): void => abort.abort(input.signal.reason);
-    input.signal.addEventListener('abort', stopOnParent, { once: true });
-    const unsubscribe = ctx.onShutdownSignal(() => abort.abort(new DOMException('interrupted', 'AbortError')));
+    const scope = interruptible(input);
     const progress = startImagineProgress(ctx.stderr);
     try {
       // ONNX Runtime, sharp and the model builder load only when a command needs them, so `--help` stays fast.
-      const [{ generationTextEntries }, { encodePng }, { loadStableDiffusionModel }, { generate }, { ensureTinyModel }] = await Promise.all([
+      const [{ generationTextEntries }, { encodePng }, { loadStableDiffusionModel }, { generate }] = await Promise.all([
         import('../../gpu-agent/image/generation-parameters.ts'),
         import('../../gpu-agent/image/png.ts'),
         import('../../gpu-agent/pipeline/model-directory.ts'),
         import('../../gpu-agent/pipeline/text-to-image.ts'),
-        import('../../gpu-agent/tiny-model/index.ts'),
       ]);
       progress.loading(options.model === 'tiny' ? 'teambooth-tiny' : options.model);
-      const cacheRoot = join(ctx.cwd, '.teambooth', 'models');
-      const base = options.model === 'tiny' ? await ensureTinyModel(cacheRoot, { logger, signal: abort.signal }) : resolve(ctx.cwd, options.model);
-      const directory = lora === undefined ? base : await modelWithLora(base, lora, cacheRoot, abort.signal);
-      const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: abort.signal });
+      const cacheRoot = modelCacheRoot(ctx.cwd);
+      const base = await resolveModelDirectory(options.model, ctx.cwd, logger, scope.signal);
+      const directory = lora === undefined ? base : await modelWithLora(base, lora, cacheRoot, scope.signal);
+      const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: scope.signal });
       let result: GenerationResult;
       try {
         result = await generate(model, { ...parsed.request, seed }, {
-          signal: abort.signal,
+          signal: scope.signal,
           onProgress: (step) => progress.step(step.step, step.steps),
           now: () => ctx.now(),
         });
@@ -116,7 +111,7 @@ export const imagineCommand = defineCommand<ImagineOptions>({
           model: modelLabel,
         });
         await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, await encodePng(image, { text }), { signal: abort.signal });
+        await writeFile(path, await encodePng(image, { text }), { signal: scope.signal });
       }
       for (const warning of result.warnings) ctx.stderr.write(`warning: ${warning}\n`);
       if (options.json === true) printJson(input, toView(result, paths));
@@ -125,14 +120,13 @@ export const imagineCommand = defineCommand<ImagineOptions>({
     } catch (error) {
       progress.stop();
       if (error instanceof GenerationRequestError) throw toUsageError(error);
-      if (abort.signal.aborted && !input.signal.aborted) {
+      if (scope.interrupted()) {
         ctx.stderr.write('imagine: interrupted, no image written\n');
         return EXIT_INTERRUPTED;
       }
       throw error;
     } finally {
-      unsubscribe();
-      input.signal.removeEventListener('abort', stopOnParent);
+      scope.dispose();
     }
   },
 });

@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { DreamBoothRequest } from '../../gpu-agent/training/dreambooth-request.ts';
 import type { InstanceImageFile } from '../../gpu-agent/training/instance-images.ts';
@@ -7,6 +7,7 @@ import type { DreamBoothResult } from '../../gpu-agent/training/train-dreambooth
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, loadCommandConfig, printJson } from '../command-support.ts';
+import { EXIT_INTERRUPTED, interruptible, resolveModelDirectory } from './local-model-command.ts';
 import { UsageError } from '../usage-error.ts';
 import { parseTrainFlags, TRAIN_DEFAULTS, type ParsedTrain, type TrainFlags } from './train-options.ts';
 
@@ -29,8 +30,6 @@ export interface TrainView {
   timings: DreamBoothResult['timings'];
 }
 
-/** Exit status when Ctrl-C stops training (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 /**
  * `teambooth train PHOTO...`: DreamBooth-LoRA on this machine with ONNX Runtime (no cluster).
@@ -67,28 +66,23 @@ export const trainCommand = defineCommand<TrainOptions>({
     const logger = commandLogger(input, loaded, 'client').child({ component: 'train' });
     const seed = parsed.seed ?? ctx.randomBytes(4).readUInt32BE(0);
 
-    const abort = new AbortController();
-    const stopOnParent = (): void => abort.abort(input.signal.reason);
-    input.signal.addEventListener('abort', stopOnParent, { once: true });
-    const unsubscribe = ctx.onShutdownSignal(() => abort.abort(new DOMException('interrupted', 'AbortError')));
+    const scope = interruptible(input);
     try {
       // ONNX Runtime, sharp and the model builder load only when the command runs, so `--help` stays fast.
-      const [{ loadStableDiffusionModel }, { ensureTinyModel }, training, { serializeLoraFile }, { hashUnetFiles }] = await Promise.all([
+      const [{ loadStableDiffusionModel }, training, { serializeLoraFile }, { hashUnetFiles }] = await Promise.all([
         import('../../gpu-agent/pipeline/model-directory.ts'),
-        import('../../gpu-agent/tiny-model/index.ts'),
         import('../../gpu-agent/training/train-dreambooth-lora.ts'),
         import('../../gpu-agent/lora/lora-file.ts'),
         import('../../gpu-agent/training/hash-unet-files.ts'),
       ]);
-      const directory =
-        options.model === 'tiny' ? await ensureTinyModel(join(ctx.cwd, '.teambooth', 'models'), { logger, signal: abort.signal }) : resolve(ctx.cwd, options.model);
-      const baseModelSha256 = await hashUnetFiles(directory, { signal: abort.signal });
-      const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: abort.signal });
+      const directory = await resolveModelDirectory(options.model, ctx.cwd, logger, scope.signal);
+      const baseModelSha256 = await hashUnetFiles(directory, { signal: scope.signal });
+      const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: scope.signal });
       let result: DreamBoothResult;
       try {
         const every = Math.max(1, Math.floor(parsed.steps / 10));
         result = await training.trainDreamBoothLora(model, toRequest(parsed, photos, seed), {
-          signal: abort.signal,
+          signal: scope.signal,
           logger,
           now: () => ctx.now(),
           onProgress: (p) => {
@@ -110,7 +104,7 @@ export const trainCommand = defineCommand<TrainOptions>({
       });
       await mkdir(dirname(parsed.output), { recursive: true });
       const partial = `${parsed.output}.partial`;
-      await writeFile(partial, file, { signal: abort.signal });
+      await writeFile(partial, file, { signal: scope.signal });
       await rename(partial, parsed.output);
       const view = toView(parsed, result, seed, baseModelSha256);
       if (options.json === true) printJson(input, view);
@@ -119,14 +113,13 @@ export const trainCommand = defineCommand<TrainOptions>({
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       if (name === 'DreamBoothRequestError' || name === 'InstanceImageError') throw new UsageError((error as Error).message);
-      if (abort.signal.aborted && !input.signal.aborted) {
+      if (scope.interrupted()) {
         ctx.stderr.write('train: interrupted, no LoRA written\n');
         return EXIT_INTERRUPTED;
       }
       throw error;
     } finally {
-      unsubscribe();
-      input.signal.removeEventListener('abort', stopOnParent);
+      scope.dispose();
     }
   },
 });

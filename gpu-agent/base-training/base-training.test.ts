@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../random/prng.ts';
+import { normalValues, Prng } from '../random/prng.ts';
 import { NoiseSchedule } from '../schedulers/noise-schedule.ts';
 import { generateDataset } from '../tiny-world/dataset.ts';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
@@ -11,7 +11,7 @@ import { AUTOENCODER_IO, buildAutoencoderLossGraph } from './autoencoder-loss-gr
 import { compileTrainingStep } from './compile-training-step.ts';
 import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
 import { learningRateAt } from './learning-rate-schedule.ts';
-import { imagesToTensor, normalValues, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { imagesToTensor, sampleDenoiserBatch } from './tiny-world-batches.ts';
 import { createWeightTrainer, type WeightTrainer } from './weight-trainer.ts';
 import { fileKeyOf, fromFileTensors, toFileTensors } from './weight-keys.ts';
 

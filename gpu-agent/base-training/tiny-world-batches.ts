@@ -1,6 +1,6 @@
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { HostTensor } from '../onnx/runtime.ts';
-import { Prng } from '../random/prng.ts';
+import { normalValues, Prng } from '../random/prng.ts';
 
 /** Images as one `[n, 3, H, W]` float32 tensor in [-1, 1], Stable Diffusion's convention. */
 export function imagesToTensor(images: readonly RgbImage[]): HostTensor {
@@ -16,17 +16,6 @@ export function imagesToTensor(images: readonly RgbImage[]): HostTensor {
     }
   });
   return { dtype: 'float32', dims: [images.length, 3, height, width], data };
-}
-
-/** `count` standard normal values from `prng` (Box-Muller pairs). */
-export function normalValues(prng: Prng, count: number): Float32Array {
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i += 2) {
-    const [a, b] = prng.normalPair();
-    out[i] = a;
-    if (i + 1 < count) out[i + 1] = b;
-  }
-  return out;
 }
 
 /** A pool of cached, scaled latents with their captions' token ids. */

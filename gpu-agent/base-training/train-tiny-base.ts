@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Device } from '../onnx/runtime.ts';
-import { Prng } from '../random/prng.ts';
+import { normalValues, Prng } from '../random/prng.ts';
 import { NoiseSchedule } from '../schedulers/noise-schedule.ts';
 import { parseSchedulerConfig, resolveSchedulerSettings } from '../schedulers/scheduler-config.ts';
 import { diffusersConfigs } from '../tiny-model/diffusers-configs.ts';
@@ -16,7 +16,7 @@ import { compileTrainingStep, type CompiledTrainingStep } from './compile-traini
 import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
 import { encodeLatentPool } from './encode-latent-pool.ts';
 import { runStage, type StageLoopResult } from './run-stage.ts';
-import { imagesToTensor, normalValues, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { imagesToTensor, sampleDenoiserBatch } from './tiny-world-batches.ts';
 import { createWeightTrainer } from './weight-trainer.ts';
 import { fromFileTensors, toFileTensors } from './weight-keys.ts';
 

@@ -3,7 +3,7 @@
  * feeding the Box-Muller transform. The same seed gives the same values on every platform and
  * every run; nothing here reads `Math.random`.
  */
-import { Prng } from '../random/prng.ts';
+import { normalValues, Prng } from '../random/prng.ts';
 
 /** The largest seed: seeds are unsigned 32-bit integers. */
 export const MAX_SEED = 0xffff_ffff;
@@ -14,12 +14,5 @@ export const MAX_SEED = 0xffff_ffff;
  */
 export function gaussianNoise(seed: number, length: number): Float32Array {
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new RangeError(`seed must be an integer in 0..${MAX_SEED} (got ${seed})`);
-  const random = new Prng(seed);
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i += 2) {
-    const [a, b] = random.normalPair();
-    out[i] = a;
-    if (i + 1 < length) out[i + 1] = b;
-  }
-  return out;
+  return normalValues(new Prng(seed), length);
 }

@@ -102,6 +102,17 @@ export class Prng {
   }
 }
 
+/** `count` samples of N(0, 1) from `random`, drawn in Box-Muller pairs. */
+export function normalValues(random: Prng, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const [a, b] = random.normalPair();
+    out[i] = a;
+    if (i + 1 < count) out[i + 1] = b;
+  }
+  return out;
+}
+
 /** FNV-1a hash of a string, as an unsigned 32-bit integer. */
 export function hashString(text: string): number {
   let hash = 0x811c9dc5;
