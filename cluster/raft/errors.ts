@@ -26,7 +26,7 @@ export class CommandRejectedError extends Error {
   override readonly name = 'CommandRejectedError';
   constructor(
     message: string,
-    readonly code: 'invalid' | 'not_found' | 'already_exists' | 'permission_denied' | 'failed_precondition' = 'invalid',
+    readonly code: 'invalid' | 'not_found' | 'already_exists' | 'permission_denied' | 'failed_precondition' | 'resource_exhausted' = 'invalid',
   ) {
     super(message);
   }

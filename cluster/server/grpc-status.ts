@@ -49,6 +49,7 @@ const REJECT_STATUS: Record<RejectCode, Status> = {
   already_exists: Status.ALREADY_EXISTS,
   permission_denied: Status.PERMISSION_DENIED,
   failed_precondition: Status.FAILED_PRECONDITION,
+  resource_exhausted: Status.RESOURCE_EXHAUSTED,
 };
 
 const STATUS_REJECT: Partial<Record<Status, RejectCode>> = Object.fromEntries(
@@ -72,7 +73,7 @@ function errorName(error: unknown): string {
  * - ProposalDroppedError: UNAVAILABLE (retry later),
  * - ConfChangeError: FAILED_PRECONDITION,
  * - CommandRejectedError: INVALID_ARGUMENT / NOT_FOUND / ALREADY_EXISTS / PERMISSION_DENIED /
- *   FAILED_PRECONDITION after its code,
+ *   FAILED_PRECONDITION / RESOURCE_EXHAUSTED after its code,
  * - UnauthenticatedError: UNAUTHENTICATED,
  * - AbortError: CANCELLED, TimeoutError: DEADLINE_EXCEEDED,
  * - anything else: INTERNAL with a generic message; the error itself goes to `logger`.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StateHarness, tokenHashOf } from './test-harness.ts';
-import type { AgentView } from './types.ts';
+import { STATE_LIMITS } from './limits.ts';
+import type { AgentView, Job } from './types.ts';
 
 const create = (name: string, token = `token-${name}`) => ({ type: 'createAgent', name, owner: 'alice', tokenHash: tokenHashOf(token) });
 
@@ -16,6 +17,8 @@ describe('createAgent', () => {
       capabilities: null,
       lastHeartbeat: null,
       status: 'active',
+      pausedReason: null,
+      recentFailures: [],
       createdAt: h.now,
     });
     // The same entry index gives the same id on another replica; a different index gives another id.
@@ -73,6 +76,7 @@ describe('revokeAgent', () => {
   it('puts the jobs a revoked agent held back in the queue with the reason', () => {
     const h = new StateHarness();
     const id = h.agent('box');
+    h.agent('spare');
     const job = h.ok<{ id: string }>({ type: 'submitJob', kind: 'imagine', params: {}, requester: 'u' });
     h.ok({ type: 'leaseJob', agentId: id, leaseMs: 60_000 });
     h.ok({ type: 'revokeAgent', agentId: id });
@@ -81,6 +85,40 @@ describe('revokeAgent', () => {
       leaseHolder: null,
       errors: [{ attempt: 1, agentId: id, message: expect.stringMatching(/was revoked/) }],
     });
+    // Losing a job to a revocation is not the agent's failure.
+    expect(h.query({ type: 'getAgent', agentId: id })).toMatchObject({ recentFailures: [] });
+  });
+
+  it('fails for good the queued jobs that no remaining agent can run', () => {
+    const h = new StateHarness();
+    const trainer = h.agent('trainer', { canTrain: true, maxImageSize: 1024 });
+    h.agent('viewer');
+    const train = h.ok<Job>({ type: 'submitJob', kind: 'train', params: {}, requester: 'u' });
+    const big = h.ok<Job>({ type: 'submitJob', kind: 'imagine', params: { width: 1024 }, requester: 'u' });
+    const small = h.ok<Job>({ type: 'submitJob', kind: 'imagine', params: { width: 512 }, requester: 'u' });
+    h.ok({ type: 'leaseJob', agentId: trainer, leaseMs: 60_000, jobId: train.id });
+    h.ok({ type: 'revokeAgent', agentId: trainer });
+    expect(h.query<Job>({ type: 'getJob', jobId: train.id })).toMatchObject({
+      state: 'failed',
+      finishedAt: h.now,
+      errors: [
+        { attempt: 1, agentId: trainer, message: `agent ${trainer} ("trainer") was revoked while holding the job` },
+        {
+          attempt: 1,
+          agentId: null,
+          message:
+            `agent ${trainer} ("trainer") was revoked and no registered agent can run this job any more: it needs an agent that can train, ` +
+            'and the only registered agent (viewer) cannot; ask an admin to register one, see `teambooth agents token create`',
+        },
+      ],
+    });
+    expect(h.query<Job>({ type: 'getJob', jobId: big.id })).toMatchObject({
+      state: 'failed',
+      attempts: 0,
+      errors: [{ attempt: 0, message: expect.stringMatching(/it asks for 1024-pixel images, and the largest that the only registered agent \(viewer\) can make is 512 pixels/) }],
+    });
+    expect(h.query<Job>({ type: 'getJob', jobId: small.id }).state).toBe('queued');
+    expect(h.query({ type: 'summary' })).toMatchObject({ jobs: { queued: 1, failed: 2 } });
   });
 });
 
@@ -115,5 +153,62 @@ describe('agentHeartbeat and setAgentStatus', () => {
     expect(h.refused({ type: 'setAgentStatus', agentId: id, status: 'revoked' })).toMatchObject({ code: 'invalid', message: expect.stringMatching(/use revokeAgent/) });
     h.ok({ type: 'revokeAgent', agentId: id });
     expect(h.refused({ type: 'setAgentStatus', agentId: id, status: 'active' }).code).toBe('permission_denied');
+  });
+});
+
+describe('agent failure accounting', () => {
+  /** Leases the next job to `agentId` and fails it; returns the job id. */
+  function failOne(h: StateHarness, agentId: string, reason: string): string {
+    const job = h.ok<Job>({ type: 'leaseJob', agentId, leaseMs: 60_000 });
+    h.ok({ type: 'failJob', agentId, jobId: job.id, reason });
+    return job.id;
+  }
+
+  it(`pauses an agent after ${STATE_LIMITS.agentFailuresToPause} failed attempts within an hour, saying why`, () => {
+    const h = new StateHarness();
+    const agentId = h.agent('flaky');
+    h.agent('spare');
+    for (let i = 0; i < 5; i++) h.ok({ type: 'submitJob', kind: 'imagine', params: { i }, requester: `u${i}` });
+    const times: number[] = [];
+    for (let i = 1; i <= 4; i++) {
+      h.now += 60_000;
+      times.push(h.now);
+      failOne(h, agentId, `CUDA error ${i}`);
+    }
+    expect(h.query<AgentView>({ type: 'getAgent', agentId })).toMatchObject({ status: 'active', recentFailures: times, pausedReason: null });
+    // An expired lease counts too.
+    h.ok({ type: 'leaseJob', agentId, leaseMs: 1000 });
+    h.now += 1000;
+    h.ok({ type: 'expireLeases', now: h.now });
+    const paused = h.query<AgentView>({ type: 'getAgent', agentId });
+    const reason = `paused automatically: 5 failed jobs in the last hour; last: lease expired: agent ${agentId} did not finish the job before its lease ran out`;
+    expect(paused).toMatchObject({ status: 'paused', pausedReason: reason, recentFailures: [...times, h.now] });
+    expect(h.query<{ agents: AgentView[] }>({ type: 'listAgents', status: 'paused' }).agents).toMatchObject([{ id: agentId, pausedReason: reason }]);
+    expect(h.refused({ type: 'leaseJob', agentId, leaseMs: 1000 })).toEqual({
+      code: 'failed_precondition',
+      message: `agent ${agentId} ("flaky") is paused (${reason}); set its status to active before it takes jobs`,
+    });
+    // Resuming clears the reason and the count.
+    expect(h.ok<AgentView>({ type: 'setAgentStatus', agentId, status: 'active' })).toMatchObject({ status: 'active', pausedReason: null, recentFailures: [] });
+  });
+
+  it('forgets failures older than an hour', () => {
+    const h = new StateHarness();
+    const agentId = h.agent('flaky');
+    for (let i = 0; i < 5; i++) h.ok({ type: 'submitJob', kind: 'imagine', params: { i }, requester: `u${i}` });
+    for (let i = 0; i < 4; i++) failOne(h, agentId, 'oom');
+    h.now += STATE_LIMITS.agentFailureWindowMs;
+    failOne(h, agentId, 'oom');
+    expect(h.query<AgentView>({ type: 'getAgent', agentId })).toMatchObject({ status: 'active', recentFailures: [h.now] });
+  });
+
+  it('keeps a pause set by hand without a reason, and counts failures of a paused agent without changing it', () => {
+    const h = new StateHarness();
+    const agentId = h.agent('box');
+    for (let i = 0; i < 5; i++) h.ok({ type: 'submitJob', kind: 'imagine', params: { i }, requester: `u${i}` });
+    const jobs = [0, 1, 2, 3, 4].map(() => h.ok<Job>({ type: 'leaseJob', agentId, leaseMs: 60_000 }).id);
+    h.ok({ type: 'setAgentStatus', agentId, status: 'paused' });
+    for (const jobId of jobs) h.ok({ type: 'failJob', agentId, jobId, reason: 'oom' });
+    expect(h.query<AgentView>({ type: 'getAgent', agentId })).toMatchObject({ status: 'paused', pausedReason: null, recentFailures: [h.now, h.now, h.now, h.now, h.now] });
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CommandOf } from './commands.ts';
-import { compareJobIds, failAttempt } from './job-attempts.ts';
 import { findUsableAgent, unknownAgent } from './agent-lookup.ts';
+import { compareJobIds, failAttempt, failForGood } from './job-attempts.ts';
+import { missingAgentReason } from './job-fit.ts';
 import { fail, ok } from './results.ts';
 import type { ApplyContext, StateData } from './state-data.ts';
 import type { Agent, AppliedResult } from './types.ts';
@@ -31,6 +32,11 @@ export function applyAgentCommand(data: StateData, command: AgentCommand, ctx: A
       const found = findUsableAgent(data, command.agentId);
       if (!found.ok) return found.result;
       found.agent.status = command.status;
+      if (command.status === 'active') {
+        // Resuming is the admin's word that the agent is fixed: its old failures no longer count.
+        found.agent.pausedReason = null;
+        found.agent.recentFailures = [];
+      }
       return ok(views.agent(found.agent));
     }
   }
@@ -65,6 +71,8 @@ function createAgent(data: StateData, command: CommandOf<'createAgent'>, ctx: Ap
     capabilities: null,
     lastHeartbeat: null,
     status: 'active',
+    pausedReason: null,
+    recentFailures: [],
     createdAt: ctx.now,
   };
   data.agents.set(agent.id, agent);
@@ -73,7 +81,11 @@ function createAgent(data: StateData, command: CommandOf<'createAgent'>, ctx: Ap
   return ok(views.agent(agent));
 }
 
-/** Revokes an agent for good; the jobs it holds end their attempt and go back to the queue. */
+/**
+ * Revokes an agent for good; the jobs it holds end their attempt (not counted against it) and go
+ * back to the queue. Queued jobs that no remaining agent can run then fail for good, rather than
+ * wait for an agent that will never come.
+ */
 function revokeAgent(data: StateData, command: CommandOf<'revokeAgent'>, ctx: ApplyContext): AppliedResult {
   const agent = data.agents.get(command.agentId);
   if (!agent) return unknownAgent(command.agentId);
@@ -86,5 +98,16 @@ function revokeAgent(data: StateData, command: CommandOf<'revokeAgent'>, ctx: Ap
     const job = data.jobs.get(jobId);
     if (job) failAttempt(data, job, ctx.now, `agent ${agent.id} ("${agent.name}") was revoked while holding the job`);
   }
+  failJobsNoAgentCanRun(data, agent, ctx.now);
   return ok(views.agent(agent));
+}
+
+/** Fails for good every queued job that no registered agent can run now that `revoked` is gone. */
+function failJobsNoAgentCanRun(data: StateData, revoked: Agent, now: number): void {
+  for (const jobId of [...data.queue]) {
+    const job = data.jobs.get(jobId);
+    const missing = job === undefined ? null : missingAgentReason(data, job);
+    if (job === undefined || missing === null) continue;
+    failForGood(data, job, now, `agent ${revoked.id} ("${revoked.name}") was revoked and no registered agent can run this job any more: ${missing}`);
+  }
 }

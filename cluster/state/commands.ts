@@ -98,20 +98,50 @@ const submitJob = z.strictObject({
   requester: fields.principal,
   idempotencyKey: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
 });
+/** How long a lease lasts from now. */
+const leaseMs = z
+  .number({ error: requiredOr('must be a number of milliseconds') })
+  .int({ error: 'must be a whole number of milliseconds' })
+  .min(1, { error: 'must be at least 1' })
+  .max(STATE_LIMITS.maxLeaseMs, { error: `must be at most ${STATE_LIMITS.maxLeaseMs} (24 hours)` });
 const leaseJob = z.strictObject({
   type: z.literal('leaseJob'),
   agentId: fields.agentId,
-  leaseMs: z
-    .number()
-    .int({ error: 'must be a whole number of milliseconds' })
-    .min(1, { error: 'must be at least 1' })
-    .max(STATE_LIMITS.maxLeaseMs, { error: `must be at most ${STATE_LIMITS.maxLeaseMs} (24 hours)` }),
-  /** Lease this queued job rather than the oldest eligible one. */
+  leaseMs,
+  /** Lease this queued job rather than the one the fair scheduler picks. */
   jobId: fields.jobId.optional(),
   /** Only consider these kinds. */
   kinds: z.array(fields.jobKind).min(1, { error: 'must list at least one kind, or be left out' }).optional(),
 });
 const startJob = z.strictObject({ type: z.literal('startJob'), agentId: fields.agentId, jobId: fields.jobId });
+const stepCount = z
+  .number({ error: requiredOr('must be a whole number') })
+  .int({ error: 'must be a whole number' })
+  .min(0, { error: 'must not be negative' });
+const progress = z
+  .strictObject(
+    {
+      step: stepCount,
+      total: stepCount,
+      loss: z.number({ error: 'must be a finite number' }).optional(),
+      phase: z
+        .string({ error: 'must be a string' })
+        .min(1, { error: 'must not be empty' })
+        .max(64, { error: 'must be at most 64 characters' })
+        .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' })
+        .optional(),
+    },
+    { error: requiredOr('must be an object like { step, total }') },
+  )
+  .refine((p) => p.step <= p.total, { error: 'step must not be greater than total', path: ['step'] });
+/** The lease holder's progress; it also renews the lease, so a long job keeps its lease while it reports. */
+const reportProgress = z.strictObject({
+  type: z.literal('reportProgress'),
+  agentId: fields.agentId,
+  jobId: fields.jobId,
+  leaseMs,
+  progress,
+});
 const completeJob = z.strictObject({
   type: z.literal('completeJob'),
   agentId: fields.agentId,
@@ -123,6 +153,8 @@ const failJob = z.strictObject({
   agentId: fields.agentId,
   jobId: fields.jobId,
   reason: z.string().min(1, { error: 'must say what went wrong' }).max(2000, { error: 'must be at most 2000 characters' }),
+  /** True when the job's input itself is bad: the job fails for good and the failure does not count against the agent. */
+  final: z.boolean({ error: 'must be true or false' }).optional(),
 });
 const cancelJob = z.strictObject({
   type: z.literal('cancelJob'),
@@ -130,6 +162,8 @@ const cancelJob = z.strictObject({
   /** When given, only the job's requester may cancel; left out for admin cancellation. */
   requester: fields.principal.optional(),
 });
+/** The lease holder gives the job back unharmed (shutting down): re-queued without counting an attempt. */
+const releaseJob = z.strictObject({ type: z.literal('releaseJob'), agentId: fields.agentId, jobId: fields.jobId });
 const expireLeases = z.strictObject({ type: z.literal('expireLeases'), now: fields.timestamp });
 
 const put = z.strictObject({
@@ -159,9 +193,11 @@ export const commandSchema = z.discriminatedUnion('type', [
   submitJob,
   leaseJob,
   startJob,
+  reportProgress,
   completeJob,
   failJob,
   cancelJob,
+  releaseJob,
   expireLeases,
   put,
   get,

@@ -1,3 +1,4 @@
+import { dequeue, enqueue, markInactive } from './job-queue.ts';
 import { STATE_LIMITS } from './limits.ts';
 import type { StateData } from './state-data.ts';
 import type { Job } from './types.ts';
@@ -13,16 +14,56 @@ export function compareJobIds(a: string, b: string): number {
  * {@link STATE_LIMITS.maxJobAttempts} attempts. Returns the job's new state.
  */
 export function failAttempt(data: StateData, job: Job, now: number, message: string): Job['state'] {
-  job.errors.push({ at: now, attempt: job.attempts, agentId: job.leaseHolder, message });
+  if (job.attempts >= STATE_LIMITS.maxJobAttempts) {
+    failForGood(data, job, now, message);
+    return job.state;
+  }
+  recordError(job, now, message);
+  requeue(data, job, now);
+  return job.state;
+}
+
+/**
+ * Gives a held job back without blame (its agent is shutting down): it goes back to the queue,
+ * and the attempt neither counts towards the job's limit nor leaves an error.
+ */
+export function releaseAttempt(data: StateData, job: Job, now: number): void {
+  job.attempts = Math.max(0, job.attempts - 1);
+  requeue(data, job, now);
+}
+
+/** Ends the current attempt and puts the job at the back of its requester's queue. */
+function requeue(data: StateData, job: Job, now: number): void {
+  markInactive(data, job);
+  job.state = 'queued';
   job.leaseHolder = null;
   job.leaseExpiresAt = null;
+  // The attempt's times and progress go with it; the next attempt starts afresh.
+  job.leasedAt = null;
+  job.startedAt = null;
+  job.progress = null;
   job.updatedAt = now;
-  data.activeJobIndex.delete(job.id);
-  if (job.attempts >= STATE_LIMITS.maxJobAttempts) {
-    job.state = 'failed';
-  } else {
-    job.state = 'queued';
-    data.queue.add(job.id);
-  }
-  return job.state;
+  enqueue(data, job);
+}
+
+/** Fails a job for good whatever its attempts, recording `message` (against its holder, if any). */
+export function failForGood(data: StateData, job: Job, now: number, message: string): void {
+  recordError(job, now, message);
+  endJob(data, job, 'failed', now);
+}
+
+/** Moves a job to a final state: out of the queue and the active set, with no lease, finished now. */
+export function endJob(data: StateData, job: Job, state: 'succeeded' | 'failed' | 'cancelled', now: number): void {
+  dequeue(data, job);
+  markInactive(data, job);
+  job.state = state;
+  job.leaseHolder = null;
+  job.leaseExpiresAt = null;
+  job.finishedAt = now;
+  job.updatedAt = now;
+}
+
+/** Appends the failure of the current attempt (attempt 0 when the job was never leased). */
+function recordError(job: Job, now: number, message: string): void {
+  job.errors.push({ at: now, attempt: job.attempts, agentId: job.leaseHolder, message });
 }

@@ -1,19 +1,28 @@
 import { findUsableAgent } from './agent-lookup.ts';
+import { recordAgentFailure } from './agent-failures.ts';
 import type { CommandOf } from './commands.ts';
-import { compareJobIds, failAttempt } from './job-attempts.ts';
+import { pickFairJob } from './fair-scheduler.ts';
+import { compareJobIds, endJob, failAttempt, failForGood, releaseAttempt } from './job-attempts.ts';
+import { missingAgentReason, whyAgentCannotRun } from './job-fit.ts';
+import { activeCount, dequeue, enqueue, markActive, queuedCount } from './job-queue.ts';
+import { recordDuration } from './job-stats.ts';
+import { STATE_LIMITS } from './limits.ts';
 import { fail, ok } from './results.ts';
 import { idempotencyIndexKey, type ApplyContext, type StateData } from './state-data.ts';
 import type { Agent, AppliedResult, Job, JobKind } from './types.ts';
 import { views } from './views.ts';
 
 /** The commands handled here. */
-export type JobCommand = CommandOf<'submitJob' | 'leaseJob' | 'startJob' | 'completeJob' | 'failJob' | 'cancelJob' | 'expireLeases'>;
+export type JobCommand = CommandOf<
+  'submitJob' | 'leaseJob' | 'startJob' | 'reportProgress' | 'completeJob' | 'failJob' | 'releaseJob' | 'cancelJob' | 'expireLeases'
+>;
 
 /**
  * Applies a job queue command. Life of a job: queued -> leased (an agent holds it until
- * `leaseExpiresAt`) -> running -> succeeded; a failed attempt (failJob, an expired lease, a
- * revoked holder) re-queues it until its third attempt, which fails it for good. Jobs are
- * offered first in, first out; a re-queued job goes to the back.
+ * `leaseExpiresAt`, which progress reports extend) -> running -> succeeded; a failed attempt
+ * (failJob, an expired lease, a revoked holder) re-queues it at the back until its third attempt,
+ * which fails it for good, as does a failJob marked `final` (the job's input is bad). Agents are
+ * served fairly across requesters (see fair-scheduler.ts) and only jobs their capabilities fit.
  */
 export function applyJobCommand(data: StateData, command: JobCommand, ctx: ApplyContext): AppliedResult {
   switch (command.type) {
@@ -26,46 +35,43 @@ export function applyJobCommand(data: StateData, command: JobCommand, ctx: Apply
       if (!held.ok) return held.result;
       if (held.job.state === 'running') return fail('failed_precondition', `job ${held.job.id} is already running on ${command.agentId}`);
       held.job.state = 'running';
+      held.job.startedAt = ctx.now;
       held.job.updatedAt = ctx.now;
       return ok(views.job(held.job));
     }
+    case 'reportProgress':
+      return reportProgress(data, command, ctx);
     case 'completeJob': {
       const held = heldJob(data, command.agentId, command.jobId, 'completed');
       if (!held.ok) return held.result;
       const job = held.job;
-      job.state = 'succeeded';
+      endJob(data, job, 'succeeded', ctx.now);
       job.result = structuredClone(command.result);
-      job.leaseHolder = null;
-      job.leaseExpiresAt = null;
-      job.updatedAt = ctx.now;
-      data.activeJobIndex.delete(job.id);
+      recordDuration(data.stats[job.kind], ctx.now - (job.startedAt ?? job.leasedAt ?? ctx.now));
       return ok(views.job(job));
     }
     case 'failJob': {
       const held = heldJob(data, command.agentId, command.jobId, 'failed');
       if (!held.ok) return held.result;
-      failAttempt(data, held.job, ctx.now, command.reason);
+      if (command.final === true) {
+        // The input itself is bad: another attempt would fail the same way, and it is not the agent's fault.
+        failForGood(data, held.job, ctx.now, command.reason);
+      } else {
+        failAttempt(data, held.job, ctx.now, command.reason);
+        recordAgentFailure(data, command.agentId, ctx.now, command.reason);
+      }
+      return ok(views.job(held.job));
+    }
+    case 'releaseJob': {
+      const held = heldJob(data, command.agentId, command.jobId, 'released');
+      if (!held.ok) return held.result;
+      releaseAttempt(data, held.job, ctx.now);
       return ok(views.job(held.job));
     }
     case 'cancelJob':
       return cancelJob(data, command, ctx);
-    case 'expireLeases': {
-      const due = [...data.activeJobIndex]
-        .filter((id) => {
-          const expiresAt = data.jobs.get(id)?.leaseExpiresAt;
-          return expiresAt !== null && expiresAt !== undefined && expiresAt <= command.now;
-        })
-        .sort(compareJobIds);
-      const expired: { jobId: string; agentId: string | null; state: Job['state'] }[] = [];
-      for (const id of due) {
-        const job = data.jobs.get(id);
-        if (!job) continue;
-        const agentId = job.leaseHolder;
-        const state = failAttempt(data, job, ctx.now, `lease expired: agent ${agentId ?? '(none)'} did not finish the job before its lease ran out`);
-        expired.push({ jobId: id, agentId, state });
-      }
-      return ok({ expired });
-    }
+    case 'expireLeases':
+      return expireLeases(data, command, ctx);
   }
 }
 
@@ -75,6 +81,12 @@ function submitJob(data: StateData, command: CommandOf<'submitJob'>, ctx: ApplyC
     const existingId = data.idempotencyIndex.get(idempotencyIndexKey(command.requester, idempotencyKey));
     const existing = existingId === undefined ? undefined : data.jobs.get(existingId);
     if (existing) return ok(views.job(existing));
+  }
+  const missing = missingAgentReason(data, command);
+  if (missing !== null) return fail('failed_precondition', `no registered agent can run this job: ${missing}`);
+  const queued = queuedCount(data, command.requester);
+  if (queued >= STATE_LIMITS.maxQueuedJobsPerRequester) {
+    return fail('resource_exhausted', `you already have ${queued} queued jobs (the limit); wait for some to finish or cancel one with \`teambooth jobs cancel ID\``);
   }
   const job: Job = {
     id: `j-${ctx.index}`,
@@ -86,54 +98,71 @@ function submitJob(data: StateData, command: CommandOf<'submitJob'>, ctx: ApplyC
     attempts: 0,
     leaseHolder: null,
     leaseExpiresAt: null,
+    leasedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    progress: null,
     result: null,
     errors: [],
     createdAt: ctx.now,
     updatedAt: ctx.now,
   };
   data.jobs.set(job.id, job);
-  data.queue.add(job.id);
+  enqueue(data, job);
   if (idempotencyKey !== null) data.idempotencyIndex.set(idempotencyIndexKey(job.requester, idempotencyKey), job.id);
   return ok(views.job(job));
 }
 
-/** Why `agent` may not take `job`, or null when it may. */
-function ineligibility(agent: Agent, job: Job, kinds: readonly JobKind[] | undefined): string | null {
-  if (kinds && !kinds.includes(job.kind)) return `job ${job.id} is a ${job.kind} job, not one of the requested kinds (${kinds.join(', ')})`;
-  if (job.kind === 'train' && agent.capabilities?.canTrain !== true) {
-    return `job ${job.id} is a train job and agent ${agent.id} has not reported canTrain: true in a heartbeat`;
-  }
-  return null;
-}
-
-/** Leases the requested job, or the oldest queued job the agent can run; the value is null when there is none. */
+/** Leases the requested job, or the next job the fair scheduler picks for the agent; the value is null when there is none. */
 function leaseJob(data: StateData, command: CommandOf<'leaseJob'>, ctx: ApplyContext): AppliedResult {
   const found = findUsableAgent(data, command.agentId);
   if (!found.ok) return found.result;
   const agent = found.agent;
-  if (agent.status === 'paused') return fail('failed_precondition', `agent ${agent.id} ("${agent.name}") is paused; set its status to active before it takes jobs`);
+  if (agent.status === 'paused') {
+    const why = agent.pausedReason === null ? '' : ` (${agent.pausedReason})`;
+    return fail('failed_precondition', `agent ${agent.id} ("${agent.name}") is paused${why}; set its status to active before it takes jobs`);
+  }
   let job: Job | undefined;
   if (command.jobId !== undefined) {
     job = data.jobs.get(command.jobId);
     if (!job) return unknownJob(command.jobId);
-    if (job.state !== 'queued') return fail('failed_precondition', `job ${job.id} is ${job.state}, not queued; only a queued job can be leased`);
-    const reason = ineligibility(agent, job, command.kinds);
+    const reason = whyNotLease(data, agent, job, command.kinds);
     if (reason !== null) return fail('failed_precondition', reason);
   } else {
-    for (const id of data.queue) {
-      const candidate = data.jobs.get(id);
-      if (candidate && ineligibility(agent, candidate, command.kinds) === null) {
-        job = candidate;
-        break;
-      }
-    }
+    job = pickFairJob(data, agent, command.kinds);
     if (!job) return ok(null);
   }
-  data.queue.delete(job.id);
-  data.activeJobIndex.add(job.id);
+  dequeue(data, job);
+  markActive(data, job);
   job.state = 'leased';
   job.attempts += 1;
   job.leaseHolder = agent.id;
+  job.leaseExpiresAt = ctx.now + command.leaseMs;
+  job.leasedAt = ctx.now;
+  job.updatedAt = ctx.now;
+  return ok(views.job(job));
+}
+
+/** Why `agent` may not lease `job` by its id, or null when it may. */
+function whyNotLease(data: StateData, agent: Agent, job: Job, kinds: readonly JobKind[] | undefined): string | null {
+  if (job.state !== 'queued') return `job ${job.id} is ${job.state}, not queued; only a queued job can be leased`;
+  if (kinds && !kinds.includes(job.kind)) return `job ${job.id} is a ${job.kind} job, not one of the requested kinds (${kinds.join(', ')})`;
+  const active = activeCount(data, job.requester);
+  if (active >= STATE_LIMITS.maxActiveJobsPerRequester) {
+    return `job ${job.id} belongs to ${job.requester}, who already has ${active} leased or running jobs (the limit); lease another job, or leave out jobId to get the next fair one`;
+  }
+  return whyAgentCannotRun(agent, job);
+}
+
+/** Records the holder's progress: the job is running, and its lease now ends `leaseMs` from now. */
+function reportProgress(data: StateData, command: CommandOf<'reportProgress'>, ctx: ApplyContext): AppliedResult {
+  const held = heldJob(data, command.agentId, command.jobId, 'reported on');
+  if (!held.ok) return held.result;
+  const job = held.job;
+  job.state = 'running';
+  job.startedAt ??= ctx.now;
+  const { step, total, loss, phase } = command.progress;
+  job.progress = { step, total, loss: loss ?? null, phase: phase ?? null, at: ctx.now };
   job.leaseExpiresAt = ctx.now + command.leaseMs;
   job.updatedAt = ctx.now;
   return ok(views.job(job));
@@ -148,13 +177,29 @@ function cancelJob(data: StateData, command: CommandOf<'cancelJob'>, ctx: ApplyC
   if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') {
     return fail('failed_precondition', `job ${job.id} has already ${job.state === 'cancelled' ? 'been cancelled' : job.state}; there is nothing to cancel`);
   }
-  data.queue.delete(job.id);
-  data.activeJobIndex.delete(job.id);
-  job.state = 'cancelled';
-  job.leaseHolder = null;
-  job.leaseExpiresAt = null;
-  job.updatedAt = ctx.now;
+  endJob(data, job, 'cancelled', ctx.now);
   return ok(views.job(job));
+}
+
+/** Ends every attempt whose lease ran out by `command.now`, oldest job first; each counts against its agent. */
+function expireLeases(data: StateData, command: CommandOf<'expireLeases'>, ctx: ApplyContext): AppliedResult {
+  const due = [...data.activeJobIndex]
+    .filter((id) => {
+      const expiresAt = data.jobs.get(id)?.leaseExpiresAt;
+      return expiresAt !== null && expiresAt !== undefined && expiresAt <= command.now;
+    })
+    .sort(compareJobIds);
+  const expired: { jobId: string; agentId: string | null; state: Job['state'] }[] = [];
+  for (const id of due) {
+    const job = data.jobs.get(id);
+    if (!job) continue;
+    const agentId = job.leaseHolder;
+    const reason = `lease expired: agent ${agentId ?? '(none)'} did not finish the job before its lease ran out`;
+    const state = failAttempt(data, job, ctx.now, reason);
+    recordAgentFailure(data, agentId, ctx.now, reason);
+    expired.push({ jobId: id, agentId, state });
+  }
+  return ok({ expired });
 }
 
 function unknownJob(jobId: string): AppliedResult {

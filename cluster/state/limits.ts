@@ -13,4 +13,14 @@ export const STATE_LIMITS = {
   maxJobPayloadChars: 65_536,
   /** Largest JSON encoding of a key-value entry's value, in characters. */
   maxKvValueChars: 65_536,
+  /** Queued jobs one requester may have; submitJob refuses more so nobody can flood the queue. */
+  maxQueuedJobsPerRequester: 20,
+  /** Leased or running jobs one requester may have; leaseJob passes over a requester at this many. */
+  maxActiveJobsPerRequester: 4,
+  /** Failed attempts within {@link STATE_LIMITS.agentFailureWindowMs} that pause an agent automatically. */
+  agentFailuresToPause: 5,
+  /** The window in which an agent's failed attempts count towards pausing it (one hour). */
+  agentFailureWindowMs: 3_600_000,
+  /** Durations averaged plainly before the per-kind mean becomes a moving average of weight 1/durationWindow. */
+  durationWindow: 50,
 } as const;

@@ -28,6 +28,12 @@ export const querySchema = z.discriminatedUnion('type', [
     limit: limit.optional(),
   }),
   z.strictObject({ type: z.literal('getJob'), jobId: fields.jobId }),
+  /** Where a job stands in the fair order, how many active agents could run it, and an estimate of its wait. */
+  z.strictObject({ type: z.literal('jobQueuePosition'), jobId: fields.jobId }),
+  /** How many leases have run out by `now` (the leader checks before proposing expireLeases). */
+  z.strictObject({ type: z.literal('dueLeases'), now: fields.timestamp }),
+  /** How many jobs are queued, in constant time (idle agents' claims wait for it to grow). */
+  z.strictObject({ type: z.literal('queueLength') }),
   z.strictObject({ type: z.literal('listModelVersions') }),
   z.strictObject({ type: z.literal('currentModel') }),
   z.strictObject({ type: z.literal('listSubjects'), status: fields.subjectStatus.optional(), owner: fields.principal.optional() }),

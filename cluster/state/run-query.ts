@@ -1,7 +1,8 @@
 import { CommandRejectedError } from '../raft/errors.ts';
+import { jobQueuePosition } from './fair-scheduler.ts';
 import type { Query } from './queries.ts';
 import type { StateData } from './state-data.ts';
-import type { AgentStatus, JobState, SubjectStatus } from './types.ts';
+import type { AgentStatus, Job, JobState, SubjectStatus } from './types.ts';
 import { views } from './views.ts';
 
 /**
@@ -32,11 +33,10 @@ export function runQuery(data: StateData, query: Query): unknown {
       const shown = query.limit === undefined ? jobs : jobs.slice(Math.max(0, jobs.length - query.limit));
       return { jobs: shown.map(views.job) };
     }
-    case 'getJob': {
-      const job = data.jobs.get(query.jobId);
-      if (!job) throw new CommandRejectedError(`there is no job ${query.jobId}; check the id`, 'not_found');
-      return views.job(job);
-    }
+    case 'getJob':
+      return views.job(findJob(data, query.jobId));
+    case 'jobQueuePosition':
+      return jobQueuePosition(data, findJob(data, query.jobId));
     case 'listModelVersions':
       return { versions: [...data.versions.values()].map(views.version), currentVersion: data.currentVersion };
     case 'currentModel': {
@@ -56,9 +56,25 @@ export function runQuery(data: StateData, query: Query): unknown {
     }
     case 'kvGet':
       return { value: data.kv.has(query.key) ? structuredClone(data.kv.get(query.key)) : null };
+    case 'dueLeases': {
+      let count = 0;
+      for (const id of data.activeJobIndex) {
+        const expiresAt = data.jobs.get(id)?.leaseExpiresAt;
+        if (expiresAt !== null && expiresAt !== undefined && expiresAt <= query.now) count += 1;
+      }
+      return { count };
+    }
+    case 'queueLength':
+      return { queued: data.queue.size };
     case 'summary':
       return summary(data);
   }
+}
+
+function findJob(data: StateData, jobId: string): Job {
+  const job = data.jobs.get(jobId);
+  if (!job) throw new CommandRejectedError(`there is no job ${jobId}; check the id`, 'not_found');
+  return job;
 }
 
 function summary(data: StateData) {
@@ -77,5 +93,7 @@ function summary(data: StateData) {
     jobs,
     kvKeys: data.kv.size,
     sessions: data.sessions.size,
+    /** Mean run duration of succeeded jobs per kind, the basis of wait estimates. */
+    durations: structuredClone(data.stats),
   };
 }

@@ -7,10 +7,12 @@ import type { StateParts } from './state-data.ts';
 
 /** Marks the bytes as a Teambooth state snapshot; bump `SNAPSHOT_VERSION` when the layout changes. */
 const SNAPSHOT_FORMAT = 'teambooth-state';
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 
 const nullableTime = fields.timestamp.nullable();
 const jsonObject = z.record(z.string(), z.unknown());
+const count = z.number().int().min(0);
+const durationStat = z.strictObject({ count, meanMs: z.number().min(0) });
 
 const snapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
@@ -48,6 +50,8 @@ const snapshotSchema = z.strictObject({
       capabilities: capabilitiesSchema.nullable(),
       lastHeartbeat: nullableTime,
       status: fields.agentStatus,
+      pausedReason: z.string().nullable(),
+      recentFailures: z.array(fields.timestamp),
       createdAt: fields.timestamp,
     }),
   ),
@@ -59,9 +63,15 @@ const snapshotSchema = z.strictObject({
       requester: z.string(),
       idempotencyKey: z.string().nullable(),
       state: fields.jobState,
-      attempts: z.number().int().min(0),
+      attempts: count,
       leaseHolder: z.string().nullable(),
       leaseExpiresAt: nullableTime,
+      leasedAt: nullableTime,
+      startedAt: nullableTime,
+      finishedAt: nullableTime,
+      progress: z
+        .strictObject({ step: count, total: count, loss: z.number().nullable(), phase: z.string().nullable(), at: fields.timestamp })
+        .nullable(),
       result: jsonObject.nullable(),
       errors: z.array(z.strictObject({ at: fields.timestamp, attempt: z.number().int().min(0), agentId: z.string().nullable(), message: z.string() })),
       createdAt: fields.timestamp,
@@ -71,6 +81,7 @@ const snapshotSchema = z.strictObject({
   queue: z.array(fields.jobId),
   kv: z.array(z.tuple([z.string(), z.unknown()])),
   sessions: z.array(z.strictObject({ clientId: z.string(), lastSeq: z.number().int().min(1), lastUsedAt: fields.timestamp, resultJson: z.string() })),
+  stats: z.strictObject({ imagine: durationStat, train: durationStat, merge: durationStat }),
 });
 
 /** Encodes state parts as canonical JSON: equal state gives byte-identical snapshots on every replica. */

@@ -1,11 +1,13 @@
+import { enqueue, markActive } from './job-queue.ts';
+import { emptyDurationStats } from './job-stats.ts';
 import { STATE_LIMITS } from './limits.ts';
 import { SessionTable } from './session-table.ts';
-import type { Agent, Job, ModelVersion, Session, Subject } from './types.ts';
+import type { Agent, DurationStat, Job, JobKind, ModelVersion, Session, Subject } from './types.ts';
 
 /**
  * The in-memory replicated state. Maps keep insertion order, which is the order entries were
- * applied in, so iteration is the same on every replica. The `*Index` fields are derived from the
- * records and rebuilt on restore; everything else is what a snapshot carries.
+ * applied in, so iteration is the same on every replica. The fields marked derived are rebuilt
+ * from the records on restore (see {@link createStateData}); everything else is what a snapshot carries.
  */
 export interface StateData {
   appliedIndex: number;
@@ -20,14 +22,24 @@ export interface StateData {
   queue: Set<string>;
   kv: Map<string, unknown>;
   sessions: SessionTable;
-  /** Lowercased name -> id of every agent that is not revoked. */
+  /** Run durations of succeeded jobs per kind, for wait estimates. */
+  stats: Record<JobKind, DurationStat>;
+  /** Derived: lowercased name -> id of every agent that is not revoked. */
   agentNameIndex: Map<string, string>;
-  /** Token hash -> id of every agent that is not revoked. */
+  /** Derived: token hash -> id of every agent that is not revoked. */
   agentTokenIndex: Map<string, string>;
-  /** `requester \0 idempotencyKey` -> job id. */
+  /** Derived: `requester \0 idempotencyKey` -> job id. */
   idempotencyIndex: Map<string, string>;
-  /** Ids of leased or running jobs. */
+  /** Derived: ids of leased or running jobs. */
   activeJobIndex: Set<string>;
+  /** Derived: requester -> ids of their queued jobs in queue order; only requesters with queued jobs. */
+  requesterQueues: Map<string, Set<string>>;
+  /** Derived: queued job id -> a number that grows along the queue, to compare jobs of different requesters. */
+  queueOrder: Map<string, number>;
+  /** Derived: the number the next job put at the back of the queue gets in {@link StateData.queueOrder}. */
+  nextQueueOrder: number;
+  /** Derived: requester -> how many of their jobs are leased or running; only requesters with some. */
+  activeByRequester: Map<string, number>;
 }
 
 /** The part of {@link StateData} that a snapshot carries; the indexes are derived from it. */
@@ -42,6 +54,7 @@ export interface StateParts {
   queue: string[];
   kv: [string, unknown][];
   sessions: Session[];
+  stats: Record<JobKind, DurationStat>;
 }
 
 /** The key of a job's idempotency key in {@link StateData.idempotencyIndex}. */
@@ -59,14 +72,23 @@ export function createStateData(parts?: StateParts): StateData {
     subjects: new Map((parts?.subjects ?? []).map((s) => [s.token, s])),
     agents: new Map((parts?.agents ?? []).map((a) => [a.id, a])),
     jobs: new Map((parts?.jobs ?? []).map((j) => [j.id, j])),
-    queue: new Set(parts?.queue ?? []),
+    queue: new Set(),
     kv: new Map(parts?.kv ?? []),
     sessions: new SessionTable(STATE_LIMITS.maxSessions, parts?.sessions ?? []),
+    stats: parts?.stats ?? emptyDurationStats(),
     agentNameIndex: new Map(),
     agentTokenIndex: new Map(),
     idempotencyIndex: new Map(),
     activeJobIndex: new Set(),
+    requesterQueues: new Map(),
+    queueOrder: new Map(),
+    nextQueueOrder: 0,
+    activeByRequester: new Map(),
   };
+  for (const id of parts?.queue ?? []) {
+    const job = data.jobs.get(id);
+    if (job) enqueue(data, job);
+  }
   for (const agent of data.agents.values()) {
     if (agent.status === 'revoked') continue;
     data.agentNameIndex.set(agent.name.toLowerCase(), agent.id);
@@ -74,7 +96,7 @@ export function createStateData(parts?: StateParts): StateData {
   }
   for (const job of data.jobs.values()) {
     if (job.idempotencyKey !== null) data.idempotencyIndex.set(idempotencyIndexKey(job.requester, job.idempotencyKey), job.id);
-    if (job.state === 'leased' || job.state === 'running') data.activeJobIndex.add(job.id);
+    if (job.state === 'leased' || job.state === 'running') markActive(data, job);
   }
   return data;
 }
@@ -92,6 +114,7 @@ export function stateParts(data: StateData): StateParts {
     queue: [...data.queue],
     kv: [...data.kv.entries()],
     sessions: data.sessions.list(),
+    stats: data.stats,
   };
 }
 

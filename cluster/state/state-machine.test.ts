@@ -23,8 +23,8 @@ function workload(seed: number, count: number): Uint8Array[] {
   const agentIds: string[] = [];
   const jobIds: string[] = [];
   const leases: [string, string][] = [];
-  /** Mostly a real (agent, job) lease; sometimes any pair, to exercise refusals. */
-  const holder = (): [string, string] => (leases.length && random() < 0.8 ? pick(leases) : [pick(agentIds), pick(jobIds)]);
+  /** Mostly a recent real (agent, job) lease; sometimes any pair, to exercise refusals. */
+  const holder = (): [string, string] => (leases.length && random() < 0.8 ? pick(leases.slice(-4)) : [pick(agentIds), pick(jobIds)]);
   const tokens = ['zxq', 'abc', 'dog-1', 'logo_2'];
   const shadow = new StateMachine();
   const entries: Uint8Array[] = [];
@@ -34,15 +34,16 @@ function workload(seed: number, count: number): Uint8Array[] {
     at += Math.floor(random() * 5000);
     const roll = random();
     let command: Record<string, unknown>;
-    if (roll < 0.08) command = { type: 'createAgent', name: `agent-${Math.floor(random() * 12)}`, owner: 'o', tokenHash: tokenHashOf(`t${i}`) };
-    else if (roll < 0.12 && agentIds.length) command = { type: 'agentHeartbeat', agentId: pick(agentIds), capabilities: { provider: 'cuda', memoryMb: 24000, maxImageSize: 1024, canTrain: random() < 0.5 } };
-    else if (roll < 0.14 && agentIds.length) command = { type: 'revokeAgent', agentId: pick(agentIds) };
-    else if (roll < 0.16 && agentIds.length) command = { type: 'setAgentStatus', agentId: pick(agentIds), status: pick(['active', 'paused']) };
-    else if (roll < 0.4) command = { type: 'submitJob', kind: pick(['imagine', 'imagine', 'train']), params: { zeta: i, alpha: 'a photo', nested: { y: 1, b: [2, 1] } }, requester: pick(['u1', 'u2']), idempotencyKey: random() < 0.3 ? `k${Math.floor(random() * 20)}` : undefined };
+    if (roll < 0.05) command = { type: 'createAgent', name: `agent-${Math.floor(random() * 12)}`, owner: 'o', tokenHash: tokenHashOf(`t${i}`) };
+    else if (roll < 0.12 && agentIds.length) command = { type: 'agentHeartbeat', agentId: pick(agentIds), capabilities: { provider: 'cuda', memoryMb: 24000, maxImageSize: pick([512, 1024]), canTrain: random() < 0.5 } };
+    else if (roll < 0.13 && agentIds.length) command = { type: 'revokeAgent', agentId: pick(agentIds) };
+    else if (roll < 0.16 && agentIds.length) command = { type: 'setAgentStatus', agentId: pick(agentIds), status: pick(['active', 'active', 'paused']) };
+    else if (roll < 0.4) command = { type: 'submitJob', kind: pick(['imagine', 'imagine', 'train', 'merge']), params: { zeta: i, alpha: 'a photo', nested: { y: 1, b: [2, 1] }, width: pick([256, 768, 'wide']) }, requester: pick(['u1', 'u2', 'u3']), idempotencyKey: random() < 0.3 ? `k${Math.floor(random() * 20)}` : undefined };
     else if (roll < 0.55 && agentIds.length) command = { type: 'leaseJob', agentId: pick(agentIds), leaseMs: 10_000 };
-    else if (roll < 0.62 && agentIds.length && jobIds.length) { const [agentId, jobId] = holder(); command = { type: 'startJob', agentId, jobId }; }
+    else if (roll < 0.6 && agentIds.length && jobIds.length) { const [agentId, jobId] = holder(); command = { type: 'startJob', agentId, jobId }; }
+    else if (roll < 0.64 && agentIds.length && jobIds.length) { const [agentId, jobId] = holder(); command = { type: 'reportProgress', agentId, jobId, leaseMs: 10_000, progress: { step: i % 7, total: 7, loss: random() } }; }
     else if (roll < 0.7 && agentIds.length && jobIds.length) { const [agentId, jobId] = holder(); command = { type: 'completeJob', agentId, jobId, result: { png: `s3://b/${i}` } }; }
-    else if (roll < 0.77 && agentIds.length && jobIds.length) { const [agentId, jobId] = holder(); command = { type: 'failJob', agentId, jobId, reason: `oom ${i}` }; }
+    else if (roll < 0.77 && agentIds.length && jobIds.length) { const [agentId, jobId] = holder(); command = { type: 'failJob', agentId, jobId, reason: `oom ${i}`, final: random() < 0.2 }; }
     else if (roll < 0.8 && jobIds.length) command = { type: 'cancelJob', jobId: pick(jobIds) };
     else if (roll < 0.84) command = { type: 'expireLeases', now: at };
     else if (roll < 0.87) command = { type: 'reserveSubject', token: pick(tokens), classWord: 'dog', owner: 'u1' };
@@ -57,9 +58,11 @@ function workload(seed: number, count: number): Uint8Array[] {
     seqs.set(clientId, seq);
     const entry = new TextEncoder().encode(JSON.stringify({ clientId, seq, at, command }));
     const result = shadow.apply(i, entry);
-    if (result.ok && command.type === 'createAgent') agentIds.push((result.value as { id: string }).id);
-    if (result.ok && command.type === 'submitJob') jobIds.push((result.value as { id: string }).id);
-    if (result.ok && command.type === 'leaseJob' && result.value) {
+    // A retry replays the result of the command that first used its seq, so only a fresh result names a new record.
+    const fresh = result.ok && !retry;
+    if (fresh && command.type === 'createAgent') agentIds.push((result.value as { id: string }).id);
+    if (fresh && command.type === 'submitJob') jobIds.push((result.value as { id: string }).id);
+    if (fresh && command.type === 'leaseJob' && result.value) {
       const job = result.value as { id: string; leaseHolder: string };
       leases.push([job.leaseHolder, job.id]);
     }
@@ -84,11 +87,17 @@ describe('StateMachine determinism', () => {
     expect(resultsB).toEqual(resultsA);
     expect(Buffer.from(b.snapshot()).equals(Buffer.from(a.snapshot()))).toBe(true);
     // The workload really exercised the state: several kinds of records exist.
-    const summary = a.query({ type: 'summary' }) as { jobs: Record<string, number>; agents: Record<string, number>; modelVersions: number };
+    const summary = a.query({ type: 'summary' }) as {
+      jobs: Record<string, number>;
+      agents: Record<string, number>;
+      modelVersions: number;
+      durations: Record<string, { count: number }>;
+    };
     expect(summary.jobs.succeeded).toBeGreaterThan(0);
     expect(summary.jobs.failed).toBeGreaterThan(0);
     expect(summary.modelVersions).toBeGreaterThan(1);
     expect(summary.agents.active + summary.agents.revoked).toBeGreaterThan(1);
+    expect(summary.durations.imagine?.count).toBeGreaterThan(0);
   });
 
   it('a replica restored from a mid-way snapshot ends byte-identical to one that applied every entry', () => {
@@ -138,6 +147,61 @@ describe('StateMachine snapshot and restore', () => {
     expect(copy.query({ type: 'kvGet', key: 'x' })).toEqual({ value: 3 });
   });
 
+  it('carries fair-queue, progress, failure, pause and duration state: a restored replica and a fresh one that applied the same commands match', () => {
+    /** One scripted mix of the job commands, applied to a fresh harness. */
+    const play = (): { h: StateHarness; agents: string[]; jobs: string[] } => {
+      const h = new StateHarness();
+      const big = h.agent('big', { canTrain: true, maxImageSize: 1024 });
+      const flaky = h.agent('flaky');
+      const silent = h.agent('silent', null);
+      const jobs = ['alice', 'alice', 'bob', 'alice', 'carol', 'bob', 'dave', 'erin'].map(
+        (requester, i) => h.ok<{ id: string }>({ type: 'submitJob', kind: i === 1 ? 'train' : 'imagine', params: { width: i === 3 ? 1024 : 256 }, requester }).id,
+      );
+      const lease = (agentId: string) => h.ok<{ id: string }>({ type: 'leaseJob', agentId, leaseMs: 30_000 });
+      const first = lease(big);
+      h.now += 1000;
+      h.ok({ type: 'reportProgress', agentId: big, jobId: first.id, leaseMs: 30_000, progress: { step: 3, total: 10, loss: 0.1 / 3 } });
+      h.now += 7000;
+      h.ok({ type: 'completeJob', agentId: big, jobId: first.id, result: { png: 'images/1.png' } });
+      // The first failure is the input's fault and does not count; the next ones pause the agent.
+      for (let i = 0; i <= STATE_LIMITS.agentFailuresToPause; i++) {
+        h.ok({ type: 'failJob', agentId: flaky, jobId: lease(flaky).id, reason: `CUDA error ${i}`, final: i === 0 });
+      }
+      const running = lease(big);
+      h.ok({ type: 'reportProgress', agentId: big, jobId: running.id, leaseMs: 120_000, progress: { step: 1, total: 4, phase: 'denoising' } });
+      lease(big);
+      h.now += 60_000;
+      h.ok({ type: 'expireLeases', now: h.now - 20_000 });
+      h.ok({ type: 'cancelJob', jobId: jobs[5] as string });
+      return { h, agents: [big, flaky, silent], jobs };
+    };
+    const a = play();
+    const b = play();
+    expect(Buffer.from(b.h.machine.snapshot()).toString()).toBe(Buffer.from(a.h.machine.snapshot()).toString());
+
+    const restored = new StateMachine();
+    restored.restore(a.h.machine.snapshot());
+    expect(Buffer.from(restored.snapshot()).toString()).toBe(Buffer.from(a.h.machine.snapshot()).toString());
+    const views = (machine: StateMachine) => [
+      machine.query({ type: 'listAgents' }),
+      machine.query({ type: 'listJobs' }),
+      machine.query({ type: 'summary' }),
+      ...a.jobs.map((jobId) => machine.query({ type: 'jobQueuePosition', jobId })),
+    ];
+    expect(views(restored)).toEqual(views(a.h.machine));
+    // The state really holds each new kind of record.
+    const agents = (a.h.query<{ agents: { status: string; recentFailures: number[] }[] }>({ type: 'listAgents' })).agents;
+    expect(agents.map((agent) => [agent.status, agent.recentFailures.length])).toEqual([['active', 1], ['paused', 5], ['active', 0]]);
+    expect(a.h.query({ type: 'summary' })).toMatchObject({
+      durations: { imagine: { count: 1, meanMs: 7000 } },
+      jobs: { queued: 4, leased: 0, running: 1, succeeded: 1, failed: 1, cancelled: 1 },
+    });
+    // The rebuilt indexes schedule the same way: the next leases on both replicas agree.
+    const next = (machine: StateMachine, index: number) =>
+      machine.apply(index, encodeProposal({ clientId: 'next', seq: index, at: a.h.now, command: { type: 'leaseJob', agentId: a.agents[0] as string, leaseMs: 1000 } }));
+    for (let index = a.h.index + 1; index <= a.h.index + 4; index++) expect(next(restored, index)).toEqual(next(a.h.machine, index));
+  });
+
   it('refuses a corrupt or foreign snapshot with StorageError and keeps its state', () => {
     const h = new StateHarness();
     h.ok({ type: 'put', key: 'keep', value: 1 });
@@ -160,6 +224,7 @@ describe('StateMachine snapshot and restore', () => {
 describe('StateMachine exactly-once sessions', () => {
   it('applies a duplicate seq once and returns the same result', () => {
     const h = new StateHarness();
+    h.agent('box');
     const first = h.run({ type: 'submitJob', kind: 'imagine', params: { prompt: 'a cat' }, requester: 'u1' }, { clientId: 'bot', seq: 1 });
     const retry = h.run({ type: 'submitJob', kind: 'imagine', params: { prompt: 'a cat' }, requester: 'u1' }, { clientId: 'bot', seq: 1 });
     expect(retry).toEqual(first);
@@ -245,6 +310,7 @@ describe('StateMachine entries', () => {
 
   it('stamps records with the leader time and never lets the state clock run backwards', () => {
     const h = new StateHarness();
+    h.agent('box');
     const job = h.ok<{ createdAt: number }>({ type: 'submitJob', kind: 'imagine', params: {}, requester: 'u' }, { clientId: 'a' });
     expect(job.createdAt).toBe(h.now);
     // A new leader whose clock is behind: timestamps stay at the latest time already applied.

@@ -122,8 +122,10 @@ export class StateMachine {
         case 'submitJob':
         case 'leaseJob':
         case 'startJob':
+        case 'reportProgress':
         case 'completeJob':
         case 'failJob':
+        case 'releaseJob':
         case 'cancelJob':
         case 'expireLeases':
           return applyJobCommand(this.data, command, ctx);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StateMachine } from './state-machine.ts';
-import type { AppliedResult, ErrorCode } from './types.ts';
+import type { AgentCapabilities, AppliedResult, ErrorCode } from './types.ts';
 
 /**
  * Test helper: drives a {@link StateMachine} the way the Raft driver does, one committed entry at
@@ -47,11 +47,14 @@ export class StateHarness {
     return this.machine.query(query) as T;
   }
 
-  /** Registers an agent named `name` and returns its id. */
-  agent(name: string, capabilities?: { canTrain: boolean }): string {
+  /**
+   * Registers an agent named `name` and returns its id. It reports `capabilities` over a default
+   * CPU agent that makes 512-pixel images and cannot train; null leaves it without any report.
+   */
+  agent(name: string, capabilities: Partial<AgentCapabilities> | null = {}): string {
     const agent = this.ok<{ id: string }>({ type: 'createAgent', name, owner: 'owner-1', tokenHash: tokenHashOf(`token-${name}`) });
     if (capabilities) {
-      this.ok({ type: 'agentHeartbeat', agentId: agent.id, capabilities: { provider: 'cpu', memoryMb: 8192, maxImageSize: 512, ...capabilities } });
+      this.ok({ type: 'agentHeartbeat', agentId: agent.id, capabilities: { provider: 'cpu', memoryMb: 8192, maxImageSize: 512, canTrain: false, ...capabilities } });
     }
     return agent.id;
   }

@@ -4,7 +4,15 @@
  */
 
 /** Why a command or query was refused. `stale_sequence` only comes from the exactly-once session check. */
-export type ErrorCode = 'invalid' | 'not_found' | 'already_exists' | 'permission_denied' | 'failed_precondition' | 'stale_sequence';
+export type ErrorCode =
+  | 'invalid'
+  | 'not_found'
+  | 'already_exists'
+  | 'permission_denied'
+  | 'failed_precondition'
+  /** A per-user quota is used up (e.g. too many queued jobs); the same request may succeed later. */
+  | 'resource_exhausted'
+  | 'stale_sequence';
 
 /** The outcome of applying one log entry; the same value is replayed for a retried (clientId, seq). */
 export type AppliedResult = { ok: true; value: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
@@ -61,6 +69,13 @@ export interface Agent {
   capabilities: AgentCapabilities | null;
   lastHeartbeat: number | null;
   status: AgentStatus;
+  /** Why the agent was paused automatically; null when it is not paused or was paused by hand. */
+  pausedReason: string | null;
+  /**
+   * Times (leader ms) of the attempts that failed because of this agent within the last hour,
+   * oldest first; reaching {@link STATE_LIMITS.agentFailuresToPause} pauses the agent.
+   */
+  recentFailures: number[];
   createdAt: number;
 }
 
@@ -73,11 +88,23 @@ export type JobState = 'queued' | 'leased' | 'running' | 'succeeded' | 'failed' 
 /** One failed attempt of a job. */
 export interface JobError {
   at: number;
-  /** The attempt (1-based) that failed. */
+  /** The attempt (1-based) that failed; 0 when the job failed before any attempt (no agent left that can run it). */
   attempt: number;
   /** The agent that held the job, or null when none did. */
   agentId: string | null;
   message: string;
+}
+
+/** The last progress an agent reported for the attempt it is running. */
+export interface JobProgress {
+  step: number;
+  total: number;
+  /** Training loss at `step`; null when the agent did not report one. */
+  loss: number | null;
+  /** A short label of the stage, e.g. `denoising` or `uploading`; null when not reported. */
+  phase: string | null;
+  /** When the report was applied (leader ms). */
+  at: number;
 }
 
 /** A unit of work for an agent. */
@@ -92,10 +119,29 @@ export interface Job {
   attempts: number;
   leaseHolder: string | null;
   leaseExpiresAt: number | null;
+  /** When the current (or last) attempt was leased; null while queued. */
+  leasedAt: number | null;
+  /** When the current (or last) attempt started running (startJob or its first progress report); null before. */
+  startedAt: number | null;
+  /** When the job ended (succeeded, failed for good or cancelled); null while it may still run. */
+  finishedAt: number | null;
+  /** The current attempt's last progress report; null until the first one (and again after a re-queue). */
+  progress: JobProgress | null;
   result: Record<string, unknown> | null;
   errors: JobError[];
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * Run durations of succeeded jobs of one kind, for queue wait estimates: `meanMs` is the plain
+ * mean of the first {@link STATE_LIMITS.durationWindow} durations, then an exponential moving
+ * average with weight 1/durationWindow, so it follows recent agents without storing samples.
+ */
+export interface DurationStat {
+  /** How many durations have been recorded. */
+  count: number;
+  meanMs: number;
 }
 
 /** Exactly-once bookkeeping for one client: the last applied sequence number and its result. */

@@ -15,6 +15,8 @@ export const views = {
       capabilities: agent.capabilities === null ? null : { ...agent.capabilities },
       lastHeartbeat: agent.lastHeartbeat,
       status: agent.status,
+      pausedReason: agent.pausedReason,
+      recentFailures: [...agent.recentFailures],
       createdAt: agent.createdAt,
     };
   },
