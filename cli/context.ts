@@ -5,7 +5,10 @@ import type { Logger } from '../config/logger.ts';
 import type { NodeConfig } from '../config/schema.ts';
 
 /** The part of the cluster client the commands use. */
-export type ClusterClientApi = Pick<ClusterClient, 'statusAll' | 'propose' | 'query' | 'addNode' | 'removeNode' | 'transferLeadership' | 'close'>;
+export type ClusterClientApi = Pick<
+  ClusterClient,
+  'statusAll' | 'propose' | 'query' | 'addNode' | 'removeNode' | 'transferLeadership' | 'jobs' | 'watchJob' | 'close'
+>;
 
 /** A running node, as returned by `startNode` (cluster/server/start-node.ts). */
 export interface RunningNode {

@@ -17,6 +17,8 @@ export interface FakeClusterAnswers {
   statusAll?: () => Array<{ server: string; status?: NodeStatus; error?: string }>;
   propose?: (command: unknown) => unknown;
   query?: (query: unknown) => unknown;
+  /** The reply of a Jobs call (`method` is e.g. `AgentHeartbeat`); may be a promise. */
+  jobs?: (method: string, request: unknown) => unknown;
   conf?: ConfState;
 }
 
@@ -118,6 +120,16 @@ export class FakeCliContext implements CliContext {
       },
       transferLeadership: async (nodeId) => {
         record('transferLeadership', [nodeId]);
+      },
+      jobs: async (method, request) => {
+        record('jobs', [method, request]);
+        // The canned answer stands in for whichever reply type the method has.
+        return answers.jobs?.(method, request) as never;
+      },
+      // Commands that follow jobs are tested against a real cluster (test-cluster.ts).
+      watchJob: (jobId) => {
+        record('watchJob', [jobId]);
+        throw new Error('the fake cluster client has no Jobs service (Watch); use ClusterCliContext from test-cluster.ts');
       },
       close: () => {
         this.closedClients += 1;

@@ -76,6 +76,8 @@ export class LocalStack {
     private readonly specs: readonly LocalNodeSpec[],
     /** Extra arguments for every `node` command (e.g. `--config FILE`, `--log-level debug`). */
     private readonly extraArgs: readonly string[],
+    /** Environment variables set for every node on top of the command's own. */
+    private readonly extraEnv: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Starts every node. `onExit` is called once per child when it ends. */
@@ -87,7 +89,7 @@ export class LocalStack {
       const fd = openSync(join(this.ctx.cwd, spec.logFile), 'a', 0o600);
       let child: ChildProcess;
       try {
-        child = this.ctx.spawn(this.ctx.execPath, args, { cwd: this.ctx.cwd, env: this.ctx.env, stdio: ['ignore', fd, fd, 'ipc'], detached: true });
+        child = this.ctx.spawn(this.ctx.execPath, args, { cwd: this.ctx.cwd, env: { ...this.ctx.env, ...this.extraEnv }, stdio: ['ignore', fd, fd, 'ipc'], detached: true });
       } finally {
         closeSync(fd);
       }

@@ -137,18 +137,32 @@ describe('teambooth agents', () => {
     expect(ctx.err).toMatch(/\n\s+at /);
   });
 
-  it('list prints a table (or {agents} with --json) from the listAgents query', async () => {
+  it('list prints a table with capabilities and why agents are paused (or {agents} with --json) from the listAgents query', async () => {
+    const capabilities = { provider: 'cuda', memoryMb: 24_000, maxImageSize: 1024, canTrain: true };
     const agents = [
-      { id: 'a-1', name: 'gpu-box', owner: 'alice', status: 'active', tokenFingerprint: 'ab12cd34', lastHeartbeat: 0, createdAt: Date.UTC(2025, 0, 2, 3, 4, 5) },
-      { id: 'a-2', name: 'old', owner: 'bob', status: 'revoked', tokenFingerprint: 'ffee0011', lastHeartbeat: 0, createdAt: Date.UTC(2025, 0, 1) },
+      { id: 'a-1', name: 'gpu-box', owner: 'alice', status: 'active', capabilities, tokenFingerprint: 'ab12cd34', lastHeartbeat: 0, createdAt: Date.UTC(2025, 0, 2, 3, 4, 5), pausedReason: null },
+      { id: 'a-2', name: 'old', owner: 'bob', status: 'revoked', capabilities: null, tokenFingerprint: 'ffee0011', lastHeartbeat: 0, createdAt: Date.UTC(2025, 0, 1), pausedReason: null },
+      {
+        id: 'a-3',
+        name: 'flaky',
+        owner: 'carol',
+        status: 'paused',
+        capabilities: { ...capabilities, provider: 'cpu', maxImageSize: 512, canTrain: false },
+        tokenFingerprint: '01234567',
+        lastHeartbeat: Date.UTC(2025, 0, 3),
+        createdAt: Date.UTC(2025, 0, 1),
+        pausedReason: 'paused automatically: 5 failed jobs in the last hour; last: out of memory',
+      },
     ];
     ctx.answers.query = () => ({ agents });
     expect(await runCli(['agents', 'list'], ctx)).toBe(0);
     expect(ctx.calls[0]).toEqual({ method: 'query', args: [{ type: 'listAgents' }, { stale: false }] });
     const lines = ctx.out.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+OWNER\s+STATUS\s+TOKEN\s+LAST HEARTBEAT\s+CREATED$/);
-    expect(lines[1]).toMatch(/^a-1\s+gpu-box\s+alice\s+active\s+ab12cd34\s+-\s+2025-01-02T03:04:05Z$/);
-    expect(lines[2]).toMatch(/^a-2\s+old\s+bob\s+revoked/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+OWNER\s+STATUS\s+PROVIDER\s+MAX SIZE\s+TRAIN\s+TOKEN\s+LAST HEARTBEAT\s+CREATED$/);
+    expect(lines[1]).toMatch(/^a-1\s+gpu-box\s+alice\s+active\s+cuda\s+1024px\s+yes\s+ab12cd34\s+-\s+2025-01-02T03:04:05Z$/);
+    expect(lines[2]).toMatch(/^a-2\s+old\s+bob\s+revoked\s+-\s+-\s+-\s+ffee0011/);
+    expect(lines[3]).toMatch(/^a-3\s+flaky\s+carol\s+paused\s+cpu\s+512px\s+no\s+01234567\s+2025-01-03T00:00:00Z/);
+    expect(lines.slice(4)).toEqual(['', 'Paused agents take no jobs:', '  a-3 (flaky): paused automatically: 5 failed jobs in the last hour; last: out of memory']);
     ctx.out = '';
     expect(await runCli(['agents', 'list', '--json', '--stale'], ctx)).toBe(0);
     expect(JSON.parse(ctx.out)).toEqual({ agents });

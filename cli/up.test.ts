@@ -15,6 +15,8 @@ const servers: Server[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'teambooth-up-'));
   ctx = new FakeCliContext(dir);
+  // The embedded S3 server that `up` runs takes a port the OS picks.
+  ctx.env.TEAMBOOTH_S3_EMBEDDED_LISTEN = '127.0.0.1:0';
 });
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
@@ -103,6 +105,10 @@ describe('teambooth up', () => {
       'debug',
     ]);
     expect(child?.options).toMatchObject({ cwd: dir, detached: true });
+    // The nodes are told where the embedded S3 server really listens.
+    const s3Listen = (child?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_S3_EMBEDDED_LISTEN ?? '';
+    expect(s3Listen).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+    expect(ctx.out).toContain(`S3: http://${s3Listen} (photos, results and LoRAs`);
     expect(child?.options.stdio).toContain('ipc');
     expect(child?.signals).toEqual(['SIGTERM']);
     expect(polls).toBe(2);

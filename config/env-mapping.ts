@@ -56,6 +56,8 @@ const LEAF_KINDS: ReadonlyArray<readonly [string, LeafKind]> = [
   ['tls.cert', 'string'],
   ['tls.key', 'string'],
   ['log.level', 'string'],
+  ['jobs.leaseMs', 'number'],
+  ['jobs.leaseCheckMs', 'number'],
   ['s3.endpoint', 'string'],
   ['s3.publicEndpoint', 'string'],
   ['s3.region', 'string'],
@@ -77,6 +79,8 @@ export const ENV_ONLY_PATHS: readonly string[] = ['adminToken', 's3.accessKeyId'
 export const NON_CONFIG_ENV_VARS: readonly string[] = [
   /** Print stack traces of CLI errors. */
   'TEAMBOOTH_DEBUG',
+  /** The token of `teambooth agent` (read by cli/commands/agent.ts; a secret, so never a config key). */
+  'TEAMBOOTH_AGENT_TOKEN',
 ];
 
 const ENV_PREFIX = 'TEAMBOOTH_';

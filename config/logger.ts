@@ -43,6 +43,7 @@ export const SECRET_KEYS: readonly string[] = [
   'cookie',
   'x-teambooth-token',
   'presignedUrl',
+  'TEAMBOOTH_AGENT_TOKEN',
 ];
 
 /** Exact paths redacted in addition to {@link SECRET_KEYS}. */

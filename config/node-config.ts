@@ -33,5 +33,7 @@ export function toNodeConfig(config: Config, adminToken: string, sources: Readon
     dataDir,
     ...(tls?.cert !== undefined && tls.key !== undefined ? { tls: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}),
     adminToken,
+    s3: config.s3,
+    jobs: config.jobs,
   };
 }

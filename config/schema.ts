@@ -252,6 +252,16 @@ export const s3Schema = z
   })
   .prefault({});
 
+/** The `jobs` section: how nodes lease jobs to agents (docs/jobs.md). */
+export const jobsSchema = z
+  .strictObject({
+    /** Lease of a claimed job; every progress report renews it, so it bounds how long a vanished agent holds a job. */
+    leaseMs: int(1000, 3_600_000).default(30_000),
+    /** How often the leader looks for expired leases. */
+    leaseCheckMs: int(50, 60_000).default(1000),
+  })
+  .prefault({});
+
 /** The `log` section. */
 export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({});
 
@@ -262,6 +272,7 @@ export const configSchema = z.strictObject({
   tls: tlsSchema,
   log: logSchema,
   s3: s3Schema,
+  jobs: jobsSchema,
   /**
    * Admin credential for membership changes and writes. Environment only (`TEAMBOOTH_ADMIN_TOKEN`);
    * never in the config file. See `resolveAdminToken` for the local default.
@@ -283,6 +294,8 @@ export type TlsFiles = NonNullable<Config['tls']>;
 export type LogConfig = Config['log'];
 /** The `s3` section after defaults. */
 export type S3Config = Config['s3'];
+/** The `jobs` section after defaults. */
+export type JobsConfig = Config['jobs'];
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = LogConfig['level'];
 
@@ -296,6 +309,9 @@ export type NodeConfig = Omit<NodeSettings, 'id' | 'dataDir'> & {
   dataDir: string;
   tls?: Required<TlsFiles>;
   adminToken: string;
+  /** Where the node keeps photos and results, and presigns URLs for agents. */
+  s3: S3Config;
+  jobs: JobsConfig;
 };
 
 /** The configuration with nothing set: every default, for one machine. */

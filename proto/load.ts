@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSync, type Options } from '@grpc/proto-loader';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import type { ProtoGrpcType as ClusterProtoGrpcType } from './generated/cluster.ts';
+import type { ProtoGrpcType as JobsProtoGrpcType } from './generated/jobs.ts';
 import type { ProtoGrpcType as RaftProtoGrpcType } from './generated/raft.ts';
 
 /**
@@ -25,15 +26,17 @@ export interface Protos {
   raft: RaftProtoGrpcType['teambooth']['raft'];
   /** `teambooth.cluster`: the client API (proto/cluster.proto). */
   cluster: ClusterProtoGrpcType['teambooth']['cluster'];
+  /** `teambooth.jobs`: jobs for members' clients and GPU agents (proto/jobs.proto). */
+  jobs: JobsProtoGrpcType['teambooth']['jobs'];
 }
 
 /**
- * Loads proto/raft.proto and proto/cluster.proto. It parses the files on each call (a few
+ * Loads proto/raft.proto, proto/cluster.proto and proto/jobs.proto. It parses the files on each call (a few
  * milliseconds), so a component calls it once, at construction.
  */
 export function loadProtos(): Protos {
   const includeDir = fileURLToPath(new URL('.', import.meta.url));
-  const definition = loadSync(['raft.proto', 'cluster.proto'], { ...PROTO_LOADER_OPTIONS, includeDirs: [includeDir] });
-  const loaded = loadPackageDefinition(definition) as unknown as RaftProtoGrpcType & ClusterProtoGrpcType;
-  return { raft: loaded.teambooth.raft, cluster: loaded.teambooth.cluster };
+  const definition = loadSync(['raft.proto', 'cluster.proto', 'jobs.proto'], { ...PROTO_LOADER_OPTIONS, includeDirs: [includeDir] });
+  const loaded = loadPackageDefinition(definition) as unknown as RaftProtoGrpcType & ClusterProtoGrpcType & JobsProtoGrpcType;
+  return { raft: loaded.teambooth.raft, cluster: loaded.teambooth.cluster, jobs: loaded.teambooth.jobs };
 }

@@ -12,8 +12,10 @@ import { modelWithLora, parseLoraFlag } from './imagine-lora.ts';
 import { startImagineProgress } from './imagine-progress.ts';
 import { outputPaths, parseImagineFlags, toUsageError } from './imagine-options.ts';
 import type { ImagineFlags } from './imagine-options.ts';
+import { defineClusterJobFlags, isClusterMode, type ClusterJobFlags } from './cluster-job-flags.ts';
+import { imagineOnCluster } from './imagine-cluster.ts';
 
-type ImagineOptions = CommonOptions & ImagineFlags;
+type ImagineOptions = CommonOptions & ImagineFlags & ClusterJobFlags;
 
 /** The object printed by `teambooth imagine --json`. */
 export interface ImagineView {
@@ -39,11 +41,13 @@ export interface ImagineView {
 /**
  * `teambooth imagine PROMPT`: generates images locally with ONNX Runtime (no cluster) and writes
  * them as PNG files with the settings in their `parameters` text chunk. `--model tiny` (the
- * default) is the built-in tiny model, built once into `.teambooth/models`.
+ * default) is the built-in tiny model, built once into `.teambooth/models`. With `--servers` or
+ * `--cluster` the same request runs as a job on the cluster's agents (see imagine-cluster.ts);
+ * local stays the default, so `npm start` changes nothing for those who never name a server.
  */
 export const imagineCommand = defineCommand<ImagineOptions>({
   path: ['imagine'],
-  summary: 'generate images from a prompt on this machine (default: the built-in tiny model)',
+  summary: 'generate images from a prompt on this machine (default: the built-in tiny model), or on the cluster with --servers',
   define(command) {
     command
       .argument('<prompt>', 'what to draw, e.g. "a red star on a blue background"')
@@ -58,9 +62,11 @@ export const imagineCommand = defineCommand<ImagineOptions>({
       .option('--count <n>', 'images to generate, 1..4 (files out-1.png, out-2.png, ...)', String(DEFAULTS.count))
       .addOption(new Option('--device <device>', 'where to run: auto tries CUDA, then the CPU').choices(['auto', 'cuda', 'cpu']).default('auto'))
       .option('-o, --output <file>', 'PNG file to write (default: imagine-SEED.png)')
-      .option('--json', 'print one JSON object: { outputs, seed, seeds, provider, steps, ... }');
+      .option('--json', 'print one JSON object: { outputs, seed, seeds, provider, steps, ... } (on the cluster: { jobId, outputs, seed, seeds })');
+    defineClusterJobFlags(command, ['--model', '--lora', '--device']);
   },
   async execute(input) {
+    if (isClusterMode(input.options)) return imagineOnCluster(input);
     const { options, ctx } = input;
     const parsed = parseImagineFlags(input.args[0] ?? '', options);
     const loaded = loadCommandConfig(input);
@@ -73,9 +79,8 @@ export const imagineCommand = defineCommand<ImagineOptions>({
     const progress = startImagineProgress(ctx.stderr);
     try {
       // ONNX Runtime, sharp and the model builder load only when a command needs them, so `--help` stays fast.
-      const [{ generationTextEntries }, { encodePng }, { loadStableDiffusionModel }, { generate }] = await Promise.all([
-        import('../../gpu-agent/image/generation-parameters.ts'),
-        import('../../gpu-agent/image/png.ts'),
+      const [{ encodeGeneratedPng }, { loadStableDiffusionModel }, { generate }] = await Promise.all([
+        import('../../gpu-agent/pipeline/generated-png.ts'),
         import('../../gpu-agent/pipeline/model-directory.ts'),
         import('../../gpu-agent/pipeline/text-to-image.ts'),
       ]);
@@ -99,19 +104,8 @@ export const imagineCommand = defineCommand<ImagineOptions>({
       const modelLabel = lora === undefined ? result.model : `${result.model} + ${basename(lora.path)}:${lora.scale}`;
       for (const [i, image] of result.images.entries()) {
         const path = paths[i] ?? '';
-        const text = generationTextEntries({
-          prompt: result.prompt,
-          negativePrompt: result.negativePrompt,
-          steps: result.steps,
-          scheduler: result.scheduler,
-          guidanceScale: result.guidanceScale,
-          seed: image.seed,
-          width: image.width,
-          height: image.height,
-          model: modelLabel,
-        });
         await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, await encodePng(image, { text }), { signal: scope.signal });
+        await writeFile(path, await encodeGeneratedPng(result, image, modelLabel), { signal: scope.signal });
       }
       for (const warning of result.warnings) ctx.stderr.write(`warning: ${warning}\n`);
       if (options.json === true) printJson(input, toView(result, paths));

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.ts';
+import { agentCommand } from './agent.ts';
 import { agentsListCommand } from './agents-list.ts';
 import { agentsRevokeCommand } from './agents-revoke.ts';
 import { agentsTokenCreateCommand } from './agents-token-create.ts';
@@ -7,6 +8,9 @@ import { clusterRemoveNodeCommand } from './cluster-remove-node.ts';
 import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
 import { evalCommand } from './eval.ts';
 import { imagineCommand } from './imagine.ts';
+import { jobsCancelCommand } from './jobs-cancel.ts';
+import { jobsListCommand } from './jobs-list.ts';
+import { jobsShowCommand } from './jobs-show.ts';
 import { nodeCommand } from './node.ts';
 import { statusCommand } from './status.ts';
 import { trainCommand } from './train.ts';
@@ -20,6 +24,10 @@ export const COMMANDS: readonly CliCommand[] = [
   imagineCommand,
   trainCommand,
   evalCommand,
+  jobsListCommand,
+  jobsShowCommand,
+  jobsCancelCommand,
+  agentCommand,
   agentsTokenCreateCommand,
   agentsListCommand,
   agentsRevokeCommand,
@@ -30,6 +38,7 @@ export const COMMANDS: readonly CliCommand[] = [
 
 /** Descriptions of the command groups (words that only lead to subcommands). */
 export const GROUPS: Readonly<Record<string, string>> = {
+  jobs: 'follow and cancel the jobs of the cluster',
   agents: 'manage GPU agents',
   'agents token': 'agent tokens',
   cluster: 'membership and leadership of the cluster',

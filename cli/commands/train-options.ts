@@ -37,8 +37,7 @@ export interface ParsedTrain {
   output: string;
 }
 
-/** Default training settings: those commonly used for DreamBooth-LoRA on Stable Diffusion 1.5. */
-export const TRAIN_DEFAULTS = { steps: 400, learningRate: 1e-4, rank: 4, classImages: 8 } as const;
+export { TRAIN_DEFAULTS } from '../../gpu-agent/training/dreambooth-request.ts';
 
 /**
  * Checks the flags of `teambooth train` that do not depend on the model or the photos and

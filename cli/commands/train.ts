@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import type { DreamBoothRequest } from '../../gpu-agent/training/dreambooth-request.ts';
 import type { InstanceImageFile } from '../../gpu-agent/training/instance-images.ts';
@@ -10,8 +10,11 @@ import { commandLogger, loadCommandConfig, printJson } from '../command-support.
 import { EXIT_INTERRUPTED, interruptible, resolveModelDirectory } from './local-model-command.ts';
 import { UsageError } from '../usage-error.ts';
 import { parseTrainFlags, TRAIN_DEFAULTS, type ParsedTrain, type TrainFlags } from './train-options.ts';
+import { defineClusterJobFlags, isClusterMode, type ClusterJobFlags } from './cluster-job-flags.ts';
+import { trainOnCluster } from './train-cluster.ts';
+import { readPhotos, withTrainDefaults, type TrainNumberFlags } from './train-input.ts';
 
-type TrainOptions = CommonOptions & TrainFlags;
+type TrainOptions = CommonOptions & Omit<TrainFlags, keyof TrainNumberFlags> & TrainNumberFlags & ClusterJobFlags;
 
 /** The object printed by `teambooth train --json`. */
 export interface TrainView {
@@ -34,20 +37,23 @@ export interface TrainView {
 /**
  * `teambooth train PHOTO...`: DreamBooth-LoRA on this machine with ONNX Runtime (no cluster).
  * Writes the LoRA as kohya-style safetensors with teambooth metadata (token, class, base model
- * hash, steps, final loss, seed). `--model tiny` (the default) is the built-in tiny model.
+ * hash, steps, final loss, seed). `--model tiny` (the default) is the built-in tiny model. With
+ * `--servers` or `--cluster` it runs as a train job on the cluster's agents (train-cluster.ts).
+ * `--steps`, `--lr` and `--rank` have no commander defaults, so cluster mode can tell the flags
+ * given from the defaults it leaves to the agent; the local mode fills in the same defaults.
  */
 export const trainCommand = defineCommand<TrainOptions>({
   path: ['train'],
-  summary: 'teach the model a subject from 3 to 20 photos (DreamBooth-LoRA on this machine)',
+  summary: 'teach the model a subject from 3 to 20 photos (DreamBooth-LoRA on this machine, or on the cluster with --servers)',
   define(command) {
     command
       .argument('<photos...>', 'the photos of the subject (JPEG, PNG or WebP)')
       .option('--token <word>', 'the rare word that will name the subject, e.g. zxq')
       .option('--class <word>', 'what the subject is, e.g. dog')
       .option('--model <dir|tiny>', 'a diffusers ONNX model directory, or "tiny" for the built-in model', 'tiny')
-      .option('--steps <n>', 'optimizer steps', String(TRAIN_DEFAULTS.steps))
-      .option('--lr <x>', 'AdamW learning rate', String(TRAIN_DEFAULTS.learningRate))
-      .option('--rank <n>', 'LoRA rank', String(TRAIN_DEFAULTS.rank))
+      .option('--steps <n>', `optimizer steps (default: ${TRAIN_DEFAULTS.steps})`)
+      .option('--lr <x>', `AdamW learning rate (default: ${TRAIN_DEFAULTS.learningRate})`)
+      .option('--rank <n>', `LoRA rank (default: ${TRAIN_DEFAULTS.rank})`)
       .option('--alpha <x>', 'LoRA alpha; the branch is scaled by alpha/rank (default: the rank)')
       .option('--seed <n>', 'seed of the LoRA init, timesteps and noise (default: random, printed)')
       .option('--prior-weight <x>', 'prior preservation: weight of generated "a photo of CLASS" images in the loss (off by default)')
@@ -55,12 +61,14 @@ export const trainCommand = defineCommand<TrainOptions>({
       .option('--flip', 'also train on the photos mirrored left-right (not for logos, text or glyphs)')
       .addOption(new Option('--device <device>', 'where to run: auto tries CUDA, then the CPU').choices(['auto', 'cuda', 'cpu']).default('auto'))
       .option('-o, --output <file>', 'LoRA file to write (default: TOKEN-lora.safetensors)')
-      .option('--json', 'print one JSON object: { output, prompt, seed, finalLoss, ... }');
+      .option('--json', 'print one JSON object: { output, prompt, seed, finalLoss, ... } (on the cluster: { jobId, output, prompt, seed, finalLoss })');
+    defineClusterJobFlags(command, ['--model', '--alpha', '--prior-weight', '--class-images', '--flip', '--device']);
   },
   async execute(input) {
+    if (isClusterMode(input.options)) return trainOnCluster(input);
     const { options, ctx } = input;
     const paths = input.args;
-    const parsed = parseTrainFlags(paths, options, ctx.cwd);
+    const parsed = parseTrainFlags(paths, withTrainDefaults(options), ctx.cwd);
     const photos = await readPhotos(paths, ctx.cwd, input.signal);
     const loaded = loadCommandConfig(input);
     const logger = commandLogger(input, loaded, 'client').child({ component: 'train' });
@@ -123,18 +131,6 @@ export const trainCommand = defineCommand<TrainOptions>({
     }
   },
 });
-
-async function readPhotos(paths: readonly string[], cwd: string, signal: AbortSignal): Promise<InstanceImageFile[]> {
-  const photos: InstanceImageFile[] = [];
-  for (const path of paths) {
-    try {
-      photos.push({ name: basename(path), data: new Uint8Array(await readFile(resolve(cwd, path), { signal })) });
-    } catch (error) {
-      throw new UsageError(`cannot read photo ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
-  return photos;
-}
 
 function toRequest(parsed: ParsedTrain, images: InstanceImageFile[], seed: number): DreamBoothRequest {
   return {

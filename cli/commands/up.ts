@@ -3,6 +3,7 @@ import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-to
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandInput } from '../command.ts';
+import { startEmbeddedS3 } from '../../cluster/blob-store/embedded-s3.ts';
 import { commandLogger, loadCommandConfig, readTlsFiles } from '../command-support.ts';
 import { formatTable } from '../format-table.ts';
 import { assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
@@ -47,7 +48,19 @@ export const upCommand = defineCommand<UpOptions>({
       ...(options.config === undefined ? [] : ['--config', resolve(ctx.cwd, options.config)]),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
     ];
-    const stack = new LocalStack(ctx, specs, extraArgs);
+    const s3 = loaded.config.s3;
+    // Without an external S3 endpoint, the nodes keep photos and results in the embedded S3 server, which `up` runs.
+    const embedded =
+      s3.endpoint === undefined
+        ? await startEmbeddedS3({
+            directory: resolve(ctx.cwd, s3.embeddedDir),
+            ...splitHostPort(s3.embeddedListen),
+            bucket: s3.bucket,
+            logger: commandLogger(input, loaded, 'client').child({ component: 's3' }),
+          })
+        : undefined;
+    // The nodes find the embedded server where it actually listens (`embeddedListen` may ask for port 0).
+    const stack = new LocalStack(ctx, specs, extraArgs, embedded === undefined ? {} : { TEAMBOOTH_S3_EMBEDDED_LISTEN: `127.0.0.1:${embedded.port}` });
     const stopping = new AbortController();
     let signals = 0;
     const unsubscribe = ctx.onShutdownSignal(() => {
@@ -78,7 +91,7 @@ export const upCommand = defineCommand<UpOptions>({
         ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
         return 1;
       }
-      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES));
+      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, embedded?.endpoint ?? s3.endpoint ?? ''));
 
       const allGone = stack.allExited().then(() => 'exited' as const);
       const interrupted = new Promise<'signal'>((done) => stopping.signal.addEventListener('abort', () => done('signal'), { once: true }));
@@ -95,9 +108,15 @@ export const upCommand = defineCommand<UpOptions>({
       throw error;
     } finally {
       unsubscribe();
+      await embedded?.stop();
     }
   },
 });
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
+}
 
 function integerFlag(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
@@ -146,14 +165,15 @@ function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: Chi
   );
 }
 
-function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean): string {
+function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean, s3Endpoint: string): string {
   const rows = specs.map((spec) => [spec.id, spec.address, spec.id === leader ? 'leader' : 'follower', spec.dataDir, spec.logFile]);
   const servers = customPorts ? ` --servers ${specs.map((spec) => spec.address).join(',')}` : '';
   const token = tokenFromEnv ? 'from TEAMBOOTH_ADMIN_TOKEN' : `${LOCAL_ADMIN_TOKEN_FILE} (local default; production sets TEAMBOOTH_ADMIN_TOKEN)`;
   return (
     `\nTeambooth is up: ${specs.length} node${specs.length === 1 ? '' : 's'} on this machine, ${leader} is the leader.\n\n` +
     indent(formatTable(['NODE', 'ADDRESS', 'ROLE', 'DATA', 'LOG'], rows)) +
-    `\nAdmin token: ${token}\n\n` +
+    `\nAdmin token: ${token}\n` +
+    `S3: ${s3Endpoint} (photos, results and LoRAs; see docs/s3-layout.md)\n\n` +
     'Try, in another terminal:\n' +
     `  npx teambooth status${servers}\n` +
     `  npx teambooth agents token create --name my-gpu${servers}\n` +

@@ -5,7 +5,7 @@ import { fields } from '../state/commands.ts';
  * presigns or reads is built here, from ids validated against the same rules as the replicated
  * state (`j-42`, `v12`, subject tokens), so a key can never escape its prefix.
  *
- *   uploads/<job-id>/<name>                     member photos of a train job    written by the cluster
+ *   uploads/<upload-id>/<name>                  member photos for a train job   written by the cluster
  *   results/<job-id>/<name>                     images of an imagine job        written by an agent (presigned PUT)
  *   loras/<subject>/<job-id>.safetensors        the LoRA a train job produced   written by an agent (presigned PUT)
  *   tensors/sha256/<first 2 hex>/<sha256>       content-addressed tensors       written by the cluster
@@ -13,8 +13,10 @@ import { fields } from '../state/commands.ts';
  */
 
 /** A file name inside a job's folder: letters, digits, `.`, `_`, `-`; no leading dot; at most 128 characters. */
-const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+export const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** An upload of member photos: `u-` and 16 hex digits, drawn at random by the node that stores them. */
+export const UPLOAD_ID = /^u-[0-9a-f]{16}$/;
 
 /** The top-level prefixes, each ending in `/`. */
 export const S3_PREFIXES = {
@@ -34,6 +36,10 @@ function jobId(value: string): string {
   return check('job id', value, fields.jobId.safeParse(value).success, 'a job id looks like j-42');
 }
 
+function uploadId(value: string): string {
+  return check('upload id', value, UPLOAD_ID.test(value), 'an upload id looks like u-0123456789abcdef');
+}
+
 function fileName(value: string): string {
   return check('file name', value, FILE_NAME.test(value), 'use 1-128 letters, digits, ".", "_" or "-", not starting with "."');
 }
@@ -44,10 +50,10 @@ function sha256(value: string): string {
 
 /** Builders of every S3 key; each validates its parts and throws `TypeError` naming the bad one. */
 export const s3Keys = {
-  /** A member's photo for a train job: `uploads/j-42/photo-1.png`. */
-  upload: (job: string, name: string): string => `${S3_PREFIXES.uploads}${jobId(job)}/${fileName(name)}`,
-  /** The folder of a train job's photos: `uploads/j-42/`. */
-  uploadsOf: (job: string): string => `${S3_PREFIXES.uploads}${jobId(job)}/`,
+  /** A member's photo for a train job: `uploads/u-0123456789abcdef/photo-1.png`. */
+  upload: (upload: string, name: string): string => `${S3_PREFIXES.uploads}${uploadId(upload)}/${fileName(name)}`,
+  /** The folder of one upload's photos: `uploads/u-0123456789abcdef/`. */
+  uploadsOf: (upload: string): string => `${S3_PREFIXES.uploads}${uploadId(upload)}/`,
   /** An output of a job: `results/j-42/image-0.png`. */
   result: (job: string, name: string): string => `${S3_PREFIXES.results}${jobId(job)}/${fileName(name)}`,
   /** The folder of a job's outputs: `results/j-42/`. */

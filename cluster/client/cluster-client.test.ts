@@ -67,6 +67,7 @@ async function startNode(id: string, backend: Partial<ClusterBackend> = {}): Pro
     removeNode: async () => CONF,
     transferLeadership: async () => {},
     isAdmin: (token) => token === ADMIN,
+    onChange: () => () => {},
     ...backend,
     propose: (request, signal) => {
       proposals.push(request);

@@ -5,10 +5,13 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import { loadProtos } from '../../proto/load.ts';
 import type { ConfState__Output } from '../../proto/generated/teambooth/cluster/ConfState.ts';
+import type { JobReply__Output } from '../../proto/generated/teambooth/jobs/JobReply.ts';
+import type { JobsDefinition } from '../../proto/generated/teambooth/jobs/Jobs.ts';
 import { NotLeaderError, ProposalDroppedError } from '../raft/errors.ts';
 import type { ConfState } from '../raft/types.ts';
 import type { NodeStatus } from '../server/backend.ts';
 import { errorFromGrpcStatus } from '../server/grpc-status.ts';
+import { SessionPool } from '../jobs/session-pool.ts';
 import { ClusterUnavailableError, ServerUnreachableError } from './client-errors.ts';
 
 /** Options of {@link ClusterClient}. */
@@ -17,6 +20,8 @@ export interface ClusterClientOptions {
   servers: string[];
   /** Sent as `authorization: Bearer <token>` on admin calls (propose and membership changes). */
   adminToken?: string;
+  /** An agent's token, sent as `authorization: Agent <token>` on the agent calls of the Jobs service. */
+  agentToken?: string;
   /** PEM material; `cert` and `key` are needed when the servers require client certificates (mutual TLS). */
   tls?: { ca: string; cert?: string; key?: string };
   logger: Logger;
@@ -28,13 +33,25 @@ export interface ClusterClientOptions {
   random?: () => number;
 }
 
-/** Exactly-once identity of one proposal at a time: its id and the last sequence number it used. */
-interface Session {
-  id: string;
-  seq: number;
-}
-
 type RetryMode = 'leader' | 'any';
+
+/** Which credential a call carries. */
+type CallAuth = 'admin' | 'agent' | 'none';
+
+/** The unary methods of the Jobs service (Watch streams). */
+export type JobsUnaryMethod = 'Submit' | 'Cancel' | 'Get' | 'UploadPhotos' | 'ResultUrls' | 'AgentHeartbeat' | 'Claim' | 'Progress' | 'Complete' | 'Fail';
+type JobsRequest<M extends keyof JobsDefinition> = JobsDefinition[M] extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer _ResOut> ? Req : never;
+type JobsResponse<M extends keyof JobsDefinition> = JobsDefinition[M] extends MethodDefinition<infer _Req, infer _Res, infer _ReqOut, infer ResOut> ? ResOut : never;
+
+/** How {@link ClusterClient.jobs} routes and authenticates one call. */
+export interface JobsCallOptions {
+  /** `leader` for calls that change state, `any` for reads. */
+  mode: RetryMode;
+  auth: CallAuth;
+  signal?: AbortSignal;
+  /** Overall deadline of this call, retries included (default: the client's `deadlineMs`). */
+  deadlineMs?: number;
+}
 
 const INITIAL_BACKOFF_MS = 25;
 const MAX_BACKOFF_MS = 500;
@@ -80,11 +97,11 @@ export class ClusterClient {
   readonly #deadlineMs: number;
   readonly #attemptMs: number;
   readonly #random: () => number;
-  readonly #clientId: string;
   readonly #adminToken: string | undefined;
+  readonly #agentToken: string | undefined;
   readonly #methods = loadProtos().cluster.Cluster.service;
-  readonly #freeSessions: Session[] = [];
-  #sessionCount = 0;
+  readonly #jobMethods = loadProtos().jobs.Jobs.service as unknown as JobsDefinition;
+  readonly #sessions: SessionPool;
   #leader: string | undefined;
   #nextRead = 0;
   #closed = false;
@@ -101,8 +118,9 @@ export class ClusterClient {
     if (!(this.#deadlineMs > 0)) throw new Error(`deadlineMs must be positive, got ${options.deadlineMs}`);
     this.#attemptMs = Math.max(1000, Math.floor(this.#deadlineMs / 3));
     this.#random = options.random ?? Math.random;
-    this.#clientId = options.clientId ?? randomUUID();
+    this.#sessions = new SessionPool(options.clientId ?? randomUUID());
     this.#adminToken = options.adminToken;
+    this.#agentToken = options.agentToken;
     this.#logger = options.logger.child({ component: 'cluster-client' });
     const tls = options.tls;
     this.#credentials = tls
@@ -116,7 +134,7 @@ export class ClusterClient {
     return Promise.all(
       this.#configured.map(async (server) => {
         try {
-          const s = await this.#call(server, this.#methods.Status, {}, false, deadline, signal);
+          const s = await this.#call(server, this.#methods.Status, {}, 'none', deadline, signal);
           const status: NodeStatus = {
             id: s.id,
             address: s.address,
@@ -142,40 +160,82 @@ export class ClusterClient {
   /** Proposes a command (JSON-encoded) through the leader; resolves with its decoded result once applied. */
   async propose(command: unknown, signal?: AbortSignal): Promise<unknown> {
     const json = encodeJson('command', command);
-    const session = this.#freeSessions.pop() ?? { id: `${this.#clientId}/${this.#sessionCount++}`, seq: 0 };
-    session.seq++;
-    const request = { clientId: session.id, seq: session.seq, command: json };
-    try {
-      const response = await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.Propose, request, true, deadline, signal), signal);
+    return this.#sessions.with(async (session) => {
+      const request = { clientId: session.id, seq: session.seq, command: json };
+      const response = await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.Propose, request, 'admin', deadline, signal), signal);
       return parseResult(response.result);
-    } finally {
-      this.#freeSessions.push(session);
-    }
+    });
   }
 
   /** Reads through any server: linearizable (ReadIndex) unless `stale` is set. */
   async query(query: unknown, options?: { stale?: boolean; signal?: AbortSignal }): Promise<unknown> {
     const request = { query: encodeJson('query', query), stale: options?.stale ?? false };
     const signal = options?.signal;
-    const response = await this.#retry('any', (server, deadline) => this.#call(server, this.#methods.Query, request, false, deadline, signal), signal);
+    const response = await this.#retry('any', (server, deadline) => this.#call(server, this.#methods.Query, request, 'none', deadline, signal), signal);
     return parseResult(response.result);
   }
 
   /** Adds a node as a learner (it is promoted once caught up); resolves with the new membership. */
   async addNode(nodeId: string, address: string, signal?: AbortSignal): Promise<ConfState> {
-    const response = await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.AddNode, { nodeId, address }, true, deadline, signal), signal);
+    const response = await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.AddNode, { nodeId, address }, 'admin', deadline, signal), signal);
     return confFromProto(response.conf);
   }
 
   /** Removes a node from the cluster; resolves with the new membership. */
   async removeNode(nodeId: string, signal?: AbortSignal): Promise<ConfState> {
-    const response = await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.RemoveNode, { nodeId }, true, deadline, signal), signal);
+    const response = await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.RemoveNode, { nodeId }, 'admin', deadline, signal), signal);
     return confFromProto(response.conf);
   }
 
   /** Asks the leader to hand leadership to `nodeId`. */
   async transferLeadership(nodeId: string, signal?: AbortSignal): Promise<void> {
-    await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.TransferLeader, { nodeId }, true, deadline, signal), signal);
+    await this.#retry('leader', (server, deadline) => this.#call(server, this.#methods.TransferLeader, { nodeId }, 'admin', deadline, signal), signal);
+  }
+
+  /** One unary call of the Jobs service, routed and retried like the Cluster calls. */
+  async jobs<M extends JobsUnaryMethod>(name: M, request: JobsRequest<M>, options: JobsCallOptions): Promise<JobsResponse<M>> {
+    const method = this.#jobMethods[name] as unknown as MethodDefinition<JobsRequest<M>, unknown, unknown, JobsResponse<M>>;
+    return this.#retry(
+      options.mode,
+      (server, deadline) => this.#call(server, method, request, options.auth, deadline, options.signal),
+      options.signal,
+      options.deadlineMs,
+    );
+  }
+
+  /**
+   * Follows a job: yields its state now and on every change until it ends (the server closes the
+   * stream) or `signal` fires. A broken stream is reopened on the next server, so a node going
+   * away costs a repeated update, never a lost one: each reopened stream starts with the job's
+   * current state.
+   */
+  async *watchJob(jobId: string, signal?: AbortSignal): AsyncGenerator<JobReply__Output> {
+    const method = this.#jobMethods.Watch;
+    let failures = 0;
+    let server = this.#servers[this.#nextRead++ % this.#servers.length]!;
+    for (;;) {
+      signal?.throwIfAborted();
+      const call = this.#client(server).makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, { jobId }, new grpc.Metadata(), {});
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        for await (const reply of call as AsyncIterable<JobReply__Output>) {
+          failures = 0;
+          yield reply;
+        }
+        return;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const typed = errorFromGrpcStatus(error as grpc.ServiceError, server);
+        if (!(typed instanceof ServerUnreachableError) && !(typed instanceof NotLeaderError)) throw typed;
+        if (++failures > 3 * this.#servers.length) throw new ClusterUnavailableError(`no server could follow job ${jobId} at ${this.#servers.join(', ')}: is the cluster running?`, typed);
+        this.#logger.debug({ server, err: typed.message }, 'job watch broke; reopening on the next server');
+        await sleep(Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** failures), undefined, signal ? { signal } : undefined);
+        server = this.#after(server);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }
   }
 
   /** Closes every connection; later calls fail. */
@@ -204,14 +264,13 @@ export class ClusterClient {
     server: string,
     method: MethodDefinition<Req, ResIn, ReqOut, Res>,
     request: Req,
-    admin: boolean,
+    auth: CallAuth,
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<Res> {
     signal?.throwIfAborted();
     const client = this.#client(server);
-    const metadata = new grpc.Metadata();
-    if (admin && this.#adminToken !== undefined) metadata.set('authorization', `Bearer ${this.#adminToken}`);
+    const metadata = this.#metadata(auth);
     return new Promise<Res>((resolve, reject) => {
       const onAbort = (): void => call.cancel();
       const call = client.makeUnaryRequest<Req, Res>(
@@ -232,9 +291,23 @@ export class ClusterClient {
     });
   }
 
+  /** The call metadata for a credential. */
+  #metadata(auth: CallAuth): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (auth === 'admin' && this.#adminToken !== undefined) metadata.set('authorization', `Bearer ${this.#adminToken}`);
+    if (auth === 'agent' && this.#agentToken !== undefined) metadata.set('authorization', `Agent ${this.#agentToken}`);
+    return metadata;
+  }
+
   /** Runs `attempt` against servers until it succeeds, a non-retryable error comes, or the deadline passes. */
-  async #retry<T>(mode: RetryMode, attempt: (server: string, deadline: number) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    const deadline = Date.now() + this.#deadlineMs;
+  async #retry<T>(
+    mode: RetryMode,
+    attempt: (server: string, deadline: number) => Promise<T>,
+    signal: AbortSignal | undefined,
+    deadlineMs = this.#deadlineMs,
+  ): Promise<T> {
+    const deadline = Date.now() + deadlineMs;
+    const attemptMs = Math.max(this.#attemptMs, Math.floor(deadlineMs / 3));
     const servers = this.#servers;
     let server = mode === 'leader' ? (this.#leader ?? servers[0]!) : servers[this.#nextRead++ % servers.length]!;
     let lastError: Error | undefined;
@@ -246,7 +319,7 @@ export class ClusterClient {
       const now = Date.now();
       if (now >= deadline) throw this.#unavailable(mode, lastError);
       try {
-        const result = await attempt(server, Math.min(deadline, now + this.#attemptMs));
+        const result = await attempt(server, Math.min(deadline, now + attemptMs));
         if (mode === 'leader') this.#leader = server;
         return result;
       } catch (error) {

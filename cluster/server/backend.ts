@@ -71,6 +71,8 @@ export interface ClusterBackend {
   transferLeadership(nodeId: NodeId, signal: AbortSignal): Promise<void>;
   /** Checks an admin credential (constant-time compare against the configured token). */
   isAdmin(token: string): boolean;
+  /** Calls `listener` whenever applied state or the node's role may have changed (at least once per tick); returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
 }
 
 export type { Snapshot };

@@ -36,6 +36,7 @@ function fakeBackend(overrides: Partial<ClusterBackend> = {}): ClusterBackend {
     removeNode: vi.fn(async () => CONF),
     transferLeadership: vi.fn(async () => {}),
     isAdmin: (token) => token === ADMIN,
+    onChange: () => () => {},
     ...overrides,
   };
 }

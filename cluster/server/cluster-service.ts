@@ -4,11 +4,11 @@ import { loadProtos } from '../../proto/load.ts';
 import type { ClusterHandlers } from '../../proto/generated/teambooth/cluster/Cluster.ts';
 import type { ConfState as ConfStateProto } from '../../proto/generated/teambooth/cluster/ConfState.ts';
 import type { NodeStatus as NodeStatusProto } from '../../proto/generated/teambooth/cluster/NodeStatus.ts';
-import { CommandRejectedError, UnauthenticatedError } from '../raft/errors.ts';
+import { CommandRejectedError } from '../raft/errors.ts';
 import type { ConfState } from '../raft/types.ts';
 import type { ClusterBackend } from './backend.ts';
 import type { GrpcServiceBinding } from './grpc-server.ts';
-import { grpcStatusFromError } from './grpc-status.ts';
+import { requireAdmin, unaryCall } from './unary-call.ts';
 
 /** Options of {@link createClusterService}. */
 export interface ClusterServiceOptions {
@@ -24,7 +24,6 @@ const MAX_CLIENT_ID_BYTES = 256;
 const MAX_NODE_ID_LENGTH = 64;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-const ADMIN_TOKEN_HINT = 'set TEAMBOOTH_ADMIN_TOKEN to the cluster\'s admin token (it is sent as "authorization: Bearer <token>")';
 
 function invalid(message: string): CommandRejectedError {
   return new CommandRejectedError(message, 'invalid');
@@ -58,14 +57,6 @@ function confToProto(conf: ConfState): ConfStateProto {
   return { voters: conf.voters, learners: conf.learners, addresses: conf.addresses };
 }
 
-/** Reads the admin token from `authorization: Bearer <token>` metadata. */
-function bearerToken(metadata: grpc.Metadata): string | undefined {
-  const value = metadata.get('authorization')[0];
-  if (typeof value !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match ? match[1] : undefined;
-}
-
 /**
  * The `teambooth.cluster.Cluster` service over a {@link ClusterBackend}.
  *
@@ -81,51 +72,12 @@ export function createClusterService(options: ClusterServiceOptions): GrpcServic
   const maxFieldBytes = options.maxFieldBytes ?? 1024 * 1024;
   const now = options.now ?? Date.now;
 
-  /** Wraps one unary method: admin check, abort signal, error mapping. */
-  function unary<Req, Res>(
-    admin: boolean,
-    run: (request: Req, signal: AbortSignal) => Res | Promise<Res>,
-  ): grpc.handleUnaryCall<Req, Res> {
-    return (call, callback) => {
-      const controller = new AbortController();
-      const signal = controller.signal;
-      const deadline = call.getDeadline();
-      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-      const timedOut = (): void => controller.abort(new DOMException('the deadline passed', 'TimeoutError'));
-      // gRPC also reports a passed deadline as a cancellation; tell the two apart for the backend.
-      const onCancelled = (): void =>
-        now() >= deadlineMs ? timedOut() : controller.abort(new DOMException('the client cancelled the call', 'AbortError'));
-      call.once('cancelled', onCancelled);
-      let timer: NodeJS.Timeout | undefined;
-      if (Number.isFinite(deadlineMs)) timer = setTimeout(timedOut, Math.max(0, deadlineMs - now()));
-      const finish = (): void => {
-        if (timer) clearTimeout(timer);
-        call.removeListener('cancelled', onCancelled);
-      };
-      const fail = (error: unknown): void => {
-        finish();
-        callback(grpcStatusFromError(signal.aborted ? signal.reason : error, logger));
-      };
-      try {
-        if (admin) {
-          const token = bearerToken(call.metadata);
-          if (token === undefined) throw new UnauthenticatedError(`this call needs the admin token: ${ADMIN_TOKEN_HINT}`);
-          if (!backend.isAdmin(token)) throw new UnauthenticatedError(`the admin token was refused: ${ADMIN_TOKEN_HINT}`);
-        }
-        const result = run(call.request, signal);
-        if (result instanceof Promise) {
-          result.then((value) => {
-            finish();
-            callback(null, value);
-          }, fail);
-        } else {
-          finish();
-          callback(null, result);
-        }
-      } catch (error) {
-        fail(error);
-      }
-    };
+  /** One unary method, with the admin check when `admin` is set. */
+  function unary<Req, Res>(admin: boolean, run: (request: Req, signal: AbortSignal) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return unaryCall<Req, Res>(logger, now, (request, signal, metadata) => {
+      if (admin) requireAdmin(backend, metadata);
+      return run(request, signal);
+    });
   }
 
   const handlers: ClusterHandlers = {

@@ -374,7 +374,8 @@ export class RaftNode implements ClusterBackend, TransportHandler {
     this.transport.setPeers(addresses);
   }
 
-  private onChange(listener: () => void): () => void {
+  /** Calls `listener` after each round of the loop (entries applied, role or leader changed, at least once per tick); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
   }

@@ -7,6 +7,12 @@ import type { ConfState } from '../raft/types.ts';
 import { openDataDir } from '../storage/data-dir.ts';
 import { lockDataDir } from '../storage/data-dir-lock.ts';
 import { FileLogStore } from '../storage/file-log-store.ts';
+import { s3BlobStoreOptions } from '../blob-store/blob-store-from-config.ts';
+import { S3BlobStore } from '../blob-store/s3-blob-store.ts';
+import { createJobsService } from '../jobs/jobs-service.ts';
+import { startLeaseExpiry } from '../jobs/lease-expiry.ts';
+import { createOutputCheck } from '../jobs/output-checks.ts';
+import { StateAccess } from '../jobs/state-access.ts';
 import { GrpcTransport } from '../transport/grpc-transport.ts';
 import { startGrpcServer } from './grpc-server.ts';
 import { RaftNode } from './raft-node.ts';
@@ -33,9 +39,12 @@ export function bootstrapClusterId(peers: Record<string, string>): string {
   return `tb-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
+/** Side of the base model's images (the built-in tiny model until model versions come from S3). */
+const TINY_MODEL_IMAGE_SIZE = 64;
+
 /**
  * Starts one node: checks and locks its data dir, loads its log, starts the gRPC server
- * (peer and client services on one port) and the Raft driver.
+ * (peer, cluster and jobs services on one port), the Raft driver and the leader's lease keeper.
  */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   if (config.join && !config.clusterId) {
@@ -95,15 +104,29 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       },
     });
     closers.push(() => node.stop());
+    const blobs = new S3BlobStore(s3BlobStoreOptions(config.s3, { logger }));
+    closers.push(async () => blobs.close());
+    const jobs = createJobsService({
+      backend: node,
+      blobs,
+      nodeId: config.id,
+      logger,
+      leaseMs: config.jobs.leaseMs,
+      checkOutput: createOutputCheck(),
+      modelSize: TINY_MODEL_IMAGE_SIZE,
+    });
     const server = await startGrpcServer({
       listen: config.listen,
       raft: transport!.service,
       cluster: node,
+      services: [jobs],
       tls,
       logger,
       maxMessageBytes: config.raft.maxMessageBytes,
     });
     closers.push(() => server.close());
+    const expiry = startLeaseExpiry({ state: new StateAccess(node, config.id), logger, intervalMs: config.jobs.leaseCheckMs });
+    closers.push(async () => expiry.stop());
     logger.info({ clusterId, address: server.address, members: bootstrap.voters }, 'node serving');
     return { address: server.address, clusterId, node, close: closeAll };
   } catch (error) {

@@ -43,6 +43,7 @@ const unusedBackend: ClusterBackend = {
   removeNode: () => Promise.reject(new Error('not used')),
   transferLeadership: () => Promise.reject(new Error('not used')),
   isAdmin: () => false,
+  onChange: () => () => {},
 };
 
 interface TestNode {

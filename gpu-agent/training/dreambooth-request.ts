@@ -49,6 +49,12 @@ export class DreamBoothRequestError extends Error {
   override readonly name = 'DreamBoothRequestError';
 }
 
+/**
+ * Settings a fine-tune uses when its requester leaves them out (the `teambooth train` flags and
+ * cluster train jobs): those commonly used for DreamBooth-LoRA on Stable Diffusion 1.5.
+ */
+export const TRAIN_DEFAULTS = { steps: 400, learningRate: 1e-4, rank: 4, classImages: 8 } as const;
+
 /** Bounds of a request. */
 export const DREAMBOOTH_LIMITS = { maxSteps: 20_000, maxRank: 256, maxBatchSize: 16, maxClassImages: 200 } as const;
 

@@ -1,0 +1,10 @@
+// Original file: proto/jobs.proto
+
+
+export interface JobRef {
+  'jobId'?: (string);
+}
+
+export interface JobRef__Output {
+  'jobId': (string);
+}
