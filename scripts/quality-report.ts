@@ -15,13 +15,13 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { TRAIN_DEFAULTS } from '../cli/commands/train-options.ts';
 import { composeImageGrid, contextBackgrounds, evaluateModel, evaluationSubject, measurePromptFidelity, pipelineImageSource, renderQualityMarkdown, subjectPrompt, contextPrompt, qualityTargets } from '../gpu-agent/evaluation/index.ts';
 import type { ImageSource, QualityReport, QualitySubjectResult } from '../gpu-agent/evaluation/index.ts';
 import type { RgbImage } from '../gpu-agent/image/rgb-image.ts';
 import { encodePng } from '../gpu-agent/image/png.ts';
 import { writeLoraMergedModel } from '../gpu-agent/lora/write-lora-merged-model.ts';
 import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
+import { readTrainDefaults } from '../gpu-agent/training/train-defaults.ts';
 import { createScheduler } from '../gpu-agent/schedulers/create-scheduler.ts';
 import { ensureTinyModel, parseTrainedWeights, TINY_MODEL_SUMMARY_FILE, writeTinyModel } from '../gpu-agent/tiny-model/index.ts';
 import type { TinyModelSummary } from '../gpu-agent/tiny-model/index.ts';
@@ -88,7 +88,9 @@ try {
   const unknown = wanted?.filter((name) => !fixtures.some((f) => f.manifest.name === name)) ?? [];
   if (unknown.length > 0) throw new Error(`--subjects: no fixture subject named ${unknown.join(', ')} in ${fixturesRoot}`);
 
-  const training = { steps: TRAIN_DEFAULTS.steps, learningRate: TRAIN_DEFAULTS.learningRate, rank: TRAIN_DEFAULTS.rank, alpha: TRAIN_DEFAULTS.rank, seed: TRAIN_SEED };
+  // `teambooth train`'s defaults for this model: the settings in its teambooth.json.
+  const defaults = await readTrainDefaults(modelDir);
+  const training = { steps: defaults.steps, learningRate: defaults.learningRate, rank: defaults.rank, alpha: defaults.rank, seed: TRAIN_SEED };
   const subjects: QualitySubjectResult[] = [];
   const subjectRows: RgbImage[][] = [];
   for (const [index, fixture] of fixtures.entries()) {

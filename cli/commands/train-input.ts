@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { InstanceImageFile } from '../../gpu-agent/training/instance-images.ts';
+import type { TrainDefaults } from '../../gpu-agent/training/train-defaults.ts';
 import { UsageError } from '../usage-error.ts';
-import { TRAIN_DEFAULTS, type TrainFlags } from './train-options.ts';
+import { TRAIN_DEFAULTS, type ParsedTrain, type TrainFlags } from './train-options.ts';
 
 /** The number flags of `teambooth train` that have defaults but no commander defaults (unset when not given). */
 export interface TrainNumberFlags {
@@ -18,6 +19,22 @@ export function withTrainDefaults<Flags extends Omit<TrainFlags, keyof TrainNumb
     steps: flags.steps ?? String(TRAIN_DEFAULTS.steps),
     lr: flags.lr ?? String(TRAIN_DEFAULTS.learningRate),
     rank: flags.rank ?? String(TRAIN_DEFAULTS.rank),
+  };
+}
+
+/**
+ * The settings with the model's own defaults (its `teambooth.json`) for the number flags that were
+ * not given; `parsed` was checked with the general defaults before the model was known. An alpha
+ * left out follows the rank.
+ */
+export function withModelDefaults(parsed: ParsedTrain, flags: TrainNumberFlags & { alpha?: string }, defaults: TrainDefaults): ParsedTrain {
+  const rank = flags.rank === undefined ? defaults.rank : parsed.rank;
+  return {
+    ...parsed,
+    steps: flags.steps === undefined ? defaults.steps : parsed.steps,
+    learningRate: flags.lr === undefined ? defaults.learningRate : parsed.learningRate,
+    rank,
+    alpha: flags.alpha === undefined ? rank : parsed.alpha,
   };
 }
 

@@ -12,7 +12,8 @@ import { UsageError } from '../usage-error.ts';
 import { parseTrainFlags, TRAIN_DEFAULTS, type ParsedTrain, type TrainFlags } from './train-options.ts';
 import { defineClusterJobFlags, isClusterMode, type ClusterJobFlags } from './cluster-job-flags.ts';
 import { trainOnCluster } from './train-cluster.ts';
-import { readPhotos, withTrainDefaults, type TrainNumberFlags } from './train-input.ts';
+import { readTrainDefaults } from '../../gpu-agent/training/train-defaults.ts';
+import { readPhotos, withModelDefaults, withTrainDefaults, type TrainNumberFlags } from './train-input.ts';
 
 type TrainOptions = CommonOptions & Omit<TrainFlags, keyof TrainNumberFlags> & TrainNumberFlags & ClusterJobFlags;
 
@@ -51,9 +52,9 @@ export const trainCommand = defineCommand<TrainOptions>({
       .option('--token <word>', 'the rare word that will name the subject, e.g. zxq')
       .option('--class <word>', 'what the subject is, e.g. dog')
       .option('--model <dir|tiny>', 'a diffusers ONNX model directory, or "tiny" for the built-in model', 'tiny')
-      .option('--steps <n>', `optimizer steps (default: ${TRAIN_DEFAULTS.steps})`)
-      .option('--lr <x>', `AdamW learning rate (default: ${TRAIN_DEFAULTS.learningRate})`)
-      .option('--rank <n>', `LoRA rank (default: ${TRAIN_DEFAULTS.rank})`)
+      .option('--steps <n>', `optimizer steps (default: the model's teambooth.json, else ${TRAIN_DEFAULTS.steps})`)
+      .option('--lr <x>', `AdamW learning rate (default: the model's, else ${TRAIN_DEFAULTS.learningRate})`)
+      .option('--rank <n>', `LoRA rank (default: the model's, else ${TRAIN_DEFAULTS.rank})`)
       .option('--alpha <x>', 'LoRA alpha; the branch is scaled by alpha/rank (default: the rank)')
       .option('--seed <n>', 'seed of the LoRA init, timesteps and noise (default: random, printed)')
       .option('--prior-weight <x>', 'prior preservation: weight of generated "a photo of CLASS" images in the loss (off by default)')
@@ -68,11 +69,11 @@ export const trainCommand = defineCommand<TrainOptions>({
     if (isClusterMode(input.options)) return trainOnCluster(input);
     const { options, ctx } = input;
     const paths = input.args;
-    const parsed = parseTrainFlags(paths, withTrainDefaults(options), ctx.cwd);
+    const checked = parseTrainFlags(paths, withTrainDefaults(options), ctx.cwd);
     const photos = await readPhotos(paths, ctx.cwd, input.signal);
     const loaded = loadCommandConfig(input);
     const logger = commandLogger(input, loaded, 'client').child({ component: 'train' });
-    const seed = parsed.seed ?? ctx.randomBytes(4).readUInt32BE(0);
+    const seed = checked.seed ?? ctx.randomBytes(4).readUInt32BE(0);
 
     const scope = interruptible(input);
     try {
@@ -84,6 +85,7 @@ export const trainCommand = defineCommand<TrainOptions>({
         import('../../gpu-agent/training/hash-unet-files.ts'),
       ]);
       const directory = await resolveModelDirectory(options.model, ctx.cwd, logger, scope.signal);
+      const parsed = withModelDefaults(checked, options, await readTrainDefaults(directory, scope.signal));
       const baseModelSha256 = await hashUnetFiles(directory, { signal: scope.signal });
       const model = await loadStableDiffusionModel(directory, { device: options.device, logger, signal: scope.signal });
       let result: DreamBoothResult;

@@ -14,6 +14,7 @@ import { TINY_MODEL_VERSION, type LoadedModel, type ModelHost } from './model-ho
 import { runImagineJob } from './run-imagine-job.ts';
 import { runTrainJob } from './run-train-job.ts';
 import { testModelHost } from './testing/test-model-host.ts';
+import { TINY_TRAIN_DEFAULTS } from '../tiny-model/write-tiny-model.ts';
 
 const PHOTOS = ['photo-1.png', 'photo-2.png', 'photo-3.png'];
 
@@ -74,9 +75,10 @@ describe('runTrainJob', () => {
     expect(rest).toEqual([]);
     expect(output).toMatchObject({ name: 'lora.safetensors', contentType: 'application/octet-stream' });
     const parsed = parseLoraFile(output!.bytes);
-    expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 3, seed: 5, learningRate: 1e-4, mergeMethod: 'sum' });
+    // The learning rate and rank the job left out are the model's own defaults (its teambooth.json).
+    expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 3, seed: 5, learningRate: TINY_TRAIN_DEFAULTS.learningRate, mergeMethod: 'sum' });
     expect(parsed.info?.baseModelHash).toBe(await loaded.baseModelSha256(new AbortController().signal));
-    expect(parsed.metadata).toMatchObject({ ss_network_dim: '4', ss_network_alpha: '4' });
+    expect(parsed.metadata).toMatchObject({ ss_network_dim: String(TINY_TRAIN_DEFAULTS.rank), ss_network_alpha: String(TINY_TRAIN_DEFAULTS.rank) });
     expect(ctx.progress.map((p) => [p.step, p.total, p.phase])).toEqual([
       [1, 3, 'training'],
       [2, 3, 'training'],

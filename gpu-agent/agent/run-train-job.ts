@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { TrainParams } from '../../cluster/jobs/job-params.ts';
 import { serializeLoraFile } from '../lora/lora-file.ts';
-import { DreamBoothRequestError, TRAIN_DEFAULTS } from '../training/dreambooth-request.ts';
+import { DreamBoothRequestError } from '../training/dreambooth-request.ts';
+import { readTrainDefaults } from '../training/train-defaults.ts';
 import { InstanceImageError, type InstanceImageFile } from '../training/instance-images.ts';
 import { trainDreamBoothLora, type DreamBoothResult } from '../training/train-dreambooth-lora.ts';
 import { JobInputError } from './agent-errors.ts';
@@ -10,8 +11,8 @@ import type { JobOutput, RunnerContext } from './job-runner.ts';
 /**
  * Runs a train job: DreamBooth-LoRA on the job's photos, written exactly as `teambooth train`
  * writes it (kohya safetensors with the teambooth metadata), so the cluster validates and merges
- * the same file a member could make locally. Settings the job leaves out take `teambooth train`'s
- * defaults. Outputs `lora.safetensors`.
+ * the same file a member could make locally. Settings the job leaves out take the model's own
+ * defaults (its `teambooth.json`), as `teambooth train` does. Outputs `lora.safetensors`.
  */
 export async function runTrainJob(params: TrainParams & { seed: number }, context: RunnerContext): Promise<JobOutput[]> {
   const { loaded, signal } = context;
@@ -20,9 +21,10 @@ export async function runTrainJob(params: TrainParams & { seed: number }, contex
     if (data === undefined) throw new Error(`the claim brought no URL for photo ${name}`);
     return { name, data };
   });
-  const steps = params.steps ?? TRAIN_DEFAULTS.steps;
-  const learningRate = params.learningRate ?? TRAIN_DEFAULTS.learningRate;
-  const rank = params.rank ?? TRAIN_DEFAULTS.rank;
+  const defaults = await readTrainDefaults(loaded.model.directory, signal);
+  const steps = params.steps ?? defaults.steps;
+  const learningRate = params.learningRate ?? defaults.learningRate;
+  const rank = params.rank ?? defaults.rank;
   const baseModelHash = await loaded.baseModelSha256(signal);
   await mkdir(context.workDir, { recursive: true });
   let result: DreamBoothResult;

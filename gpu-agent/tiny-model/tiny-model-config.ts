@@ -39,7 +39,7 @@ export interface TinyModelConfig {
  * Bumped whenever the graphs the builder writes change, so cached builds
  * (`ensureTinyModel`) are not reused across builder versions.
  */
-export const TINY_MODEL_BUILDER_VERSION = 1;
+export const TINY_MODEL_BUILDER_VERSION = 2;
 
 /** The default `teambooth-tiny`: 64x64 RGB, 4x8x8 latents, 64-wide text, 77 tokens. */
 export function defaultTinyModelConfig(): TinyModelConfig {

@@ -12,6 +12,8 @@ import { seededRandom } from './seeded-random.ts';
 import { defaultTinyModelConfig, validateTinyModelConfig, type TinyModelConfig } from './tiny-model-config.ts';
 import { readCommittedWeights } from './trained-weights.ts';
 import { writeTinyModel, type TinyModelSummary } from './write-tiny-model.ts';
+import { readTrainDefaults } from '../training/train-defaults.ts';
+import { TINY_TRAIN_DEFAULTS } from './write-tiny-model.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -78,12 +80,14 @@ describe('teambooth-tiny', () => {
 
   it('is written in the diffusers/Optimum ONNX layout with SD 1.5 style configs', async () => {
     expect(await filesOf(dir)).toEqual([
-      'model_index.json', 'scheduler/scheduler_config.json', 'teambooth-tiny.json', 'text_encoder/config.json', 'text_encoder/model.onnx',
+      'model_index.json', 'scheduler/scheduler_config.json', 'teambooth-tiny.json', 'teambooth.json', 'text_encoder/config.json', 'text_encoder/model.onnx',
       'tokenizer/merges.txt', 'tokenizer/special_tokens_map.json', 'tokenizer/tokenizer_config.json', 'tokenizer/vocab.json',
       'unet/config.json', 'unet/model.onnx', 'unet/model.onnx_data', 'vae_decoder/config.json', 'vae_decoder/model.onnx',
       'vae_encoder/config.json', 'vae_encoder/model.onnx',
     ]);
     const json = async (file: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, unknown>;
+    // Its own fine-tune defaults, which `teambooth train` and agents read.
+    expect(await readTrainDefaults(dir)).toEqual(TINY_TRAIN_DEFAULTS);
     expect(await json('model_index.json')).toMatchObject({ _class_name: 'OnnxStableDiffusionPipeline', unet: ['diffusers', 'OnnxRuntimeModel'], tokenizer: ['transformers', 'CLIPTokenizer'] });
     expect(await json('scheduler/scheduler_config.json')).toMatchObject({
       _class_name: 'DDIMScheduler', beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, steps_offset: 1, prediction_type: 'epsilon',

@@ -9,6 +9,7 @@ import { defaultTinyModelConfig, TINY_MODEL_BUILDER_VERSION, validateTinyModelCo
 import { buildUnetGraph } from './unet-graph.ts';
 import { componentWeights, readCommittedWeights, WEIGHT_PREFIXES, type TrainedTinyWeights } from './trained-weights.ts';
 import { buildVaeDecoderGraph, buildVaeEncoderGraph } from './vae-graphs.ts';
+import { MODEL_SETTINGS_FILE, type TrainDefaults } from '../training/train-defaults.ts';
 
 /** Parameter counts of each component. */
 export interface TinyModelParameters {
@@ -51,6 +52,13 @@ export async function resolveTinyModelWeights(config: TinyModelConfig, choice: T
 
 /** Name of the summary file in a tiny model folder. */
 export const TINY_MODEL_SUMMARY_FILE = 'teambooth-tiny.json';
+
+/**
+ * The fine-tune settings `teambooth-tiny` recommends (written to `teambooth.json`). The SD 1.5
+ * settings (400 steps at 1e-4) barely move a 1.5 M-parameter model; these reach well-separated
+ * subject fidelity in seconds on a CPU (docs/quality.md).
+ */
+export const TINY_TRAIN_DEFAULTS: TrainDefaults = { steps: 300, learningRate: 2e-3, rank: 4 };
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -103,6 +111,7 @@ export async function writeTinyModel(dir: string, config: TinyModelConfig = defa
         ? { kind: 'random' }
         : { kind: 'trained', ...(trained.sha256 === undefined ? {} : { sha256: trained.sha256 }), metadata: trained.weights.metadata },
   };
+  await write(MODEL_SETTINGS_FILE, json({ trainDefaults: TINY_TRAIN_DEFAULTS }));
   await write(TINY_MODEL_SUMMARY_FILE, json(summary));
   return summary;
 }
