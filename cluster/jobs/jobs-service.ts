@@ -114,7 +114,8 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
         signal,
       );
       logger.info({ jobId: job.id, kind: job.kind, requester: job.requester }, 'job submitted');
-      return reply(job, signal);
+      // This node applied the submission already: its own state answers the position without a ReadIndex round.
+      return reply(job, signal, true);
     }),
     Cancel: admin(async (request, signal) => {
       requireJobId(request.jobId);
@@ -168,7 +169,8 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
     }),
     Complete: agentCall(async (request, agent, signal) => {
       requireJobId(request.jobId);
-      const job = await state.job(request.jobId, signal);
+      // A local read is enough to decide whether to check the outputs: completeJob itself is refused unless the agent still holds the job.
+      const job = await state.job(request.jobId, signal, true);
       if (job.leaseHolder !== agent.id || TERMINAL.has(job.state) || job.state === 'queued') {
         throw new CommandRejectedError(`job ${job.id} is ${job.state}${job.leaseHolder === null ? '' : ` and leased to ${job.leaseHolder}`}, not held by ${agent.id}; drop this work`, 'failed_precondition');
       }
