@@ -35,6 +35,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     pool: { type: 'string', default: '8192' },
     lr: { type: 'string', default: '1e-3' },
+    'min-snr-gamma': { type: 'string', default: '5' },
     'weights-out': { type: 'string', default: TRAINED_WEIGHTS_PATH },
     init: { type: 'string' },
     'skip-vae': { type: 'boolean', default: false },
@@ -58,7 +59,7 @@ const weightsOut = resolve(values['weights-out']!);
 const settings: TinyBaseTrainingSettings = {
   seed: number('seed'),
   autoencoder: { steps: number('vae-steps'), batch: number('vae-batch'), learningRate: 2e-3, warmupSteps: 50, floor: 0.05, latentNoise: 0.1, latentPenalty: 1e-3, l1Weight: 1 },
-  denoiser: { steps: number('steps'), batch: number('batch'), learningRate: number('lr'), warmupSteps: 200, floor: 0.05, poolSize: number('pool'), captionDropout: 0.1 },
+  denoiser: { steps: number('steps'), batch: number('batch'), learningRate: number('lr'), warmupSteps: 200, floor: 0.05, poolSize: number('pool'), captionDropout: 0.1, minSnrGamma: number('min-snr-gamma') },
   decoder: { steps: number('decoder-steps'), batch: number('vae-batch'), learningRate: 1e-3, warmupSteps: 50, floor: 0.05 },
   optimizer: { ...defaultAdamWSettings(), weightDecay: 1e-4 },
 };

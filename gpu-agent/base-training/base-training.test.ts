@@ -11,7 +11,7 @@ import { AUTOENCODER_IO, buildAutoencoderLossGraph } from './autoencoder-loss-gr
 import { compileTrainingStep } from './compile-training-step.ts';
 import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
 import { learningRateAt } from './learning-rate-schedule.ts';
-import { imagesToTensor, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { imagesToTensor, minSnrTimestepDistribution, sampleDenoiserBatch } from './tiny-world-batches.ts';
 import { createWeightTrainer, type WeightTrainer } from './weight-trainer.ts';
 import { fileKeyOf, fromFileTensors, toFileTensors } from './weight-keys.ts';
 
@@ -99,6 +99,21 @@ describe('base-model training stages', () => {
     expect(fileKeyOf('text_encoder/text_model.final_layer_norm.weight')).toBe('text_encoder.text_model.final_layer_norm.weight');
     const file = toFileTensors(new Map([['vae_encoder/quant_conv.bias', Float32Array.of(1, 2)]]), new Map([['vae_encoder/quant_conv.bias', [2]]]));
     expect([...fromFileTensors(file, ['vae_encoder/quant_conv.bias', 'unet/conv_in.bias']).keys()]).toEqual(['vae_encoder/quant_conv.bias']);
+  });
+
+  it('samples timesteps as Min-SNR weighting would weight them: nearly clean latents rarely, the noisy ones evenly', () => {
+    const schedule = new NoiseSchedule({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' });
+    const cdf = minSnrTimestepDistribution(schedule.alphasCumprod, 5);
+    expect(cdf[999]).toBeCloseTo(1, 12);
+    for (let t = 1; t < 1000; t++) expect(cdf[t]!).toBeGreaterThanOrEqual(cdf[t - 1]!);
+    // SNR is above 5 for the first ~150 steps (weight 5/SNR); beyond, every step weighs 1.
+    expect(cdf[99]!).toBeLessThan(0.03);
+    expect(cdf[999]! - cdf[998]!).toBeCloseTo(cdf[600]! - cdf[599]!, 12);
+    const pool = { latents: new Float32Array(4), latentDims: [4, 1, 1], ids: [[1, 2]], emptyIds: [1, 0] };
+    const batch = sampleDenoiserBatch(pool, { rows: 2000, captionDropout: 0, alphasCumprod: schedule.alphasCumprod, timestepCdf: cdf }, new Prng(4));
+    const early = [...(batch.timestep.data as BigInt64Array)].filter((t) => t < 100n).length;
+    expect(early / 2000).toBeLessThan(0.03);
+    expect(() => minSnrTimestepDistribution(schedule.alphasCumprod, 0)).toThrow(/gamma must be positive/);
   });
 
   it('warms the learning rate up linearly, then decays it by a cosine to the floor', () => {

@@ -37,6 +37,42 @@ export interface DenoiserBatchSettings {
   captionDropout: number;
   /** alpha_bar of every train timestep (the scheduler's cumulative product). */
   alphasCumprod: Float64Array;
+  /**
+   * Cumulative distribution of the train timestep (from {@link minSnrTimestepDistribution});
+   * uniform when absent.
+   */
+  timestepCdf?: Float64Array;
+}
+
+/**
+ * The timestep distribution that gives, in expectation, the gradient of Min-SNR-gamma weighting
+ * (Hang et al. 2023) for epsilon prediction: `p(t) ∝ min(SNR_t, gamma) / SNR_t` with
+ * `SNR_t = abar_t / (1 - abar_t)`. Sampling t this way instead of weighting the loss spends the
+ * steps on the noisy timesteps that decide an image's layout, shape and colours, where uniform
+ * sampling spends most on nearly clean latents. Returns the cumulative distribution.
+ */
+export function minSnrTimestepDistribution(alphasCumprod: Float64Array, gamma: number): Float64Array {
+  if (!(gamma > 0)) throw new RangeError(`min-SNR gamma must be positive (got ${gamma})`);
+  const cdf = new Float64Array(alphasCumprod.length);
+  let total = 0;
+  alphasCumprod.forEach((abar, t) => {
+    const snr = abar / (1 - abar);
+    total += Math.min(snr, gamma) / snr;
+    cdf[t] = total;
+  });
+  return cdf.map((c) => c / total);
+}
+
+/** The first index whose cumulative probability exceeds `u`. */
+function drawFromCdf(cdf: Float64Array, u: number): number {
+  let low = 0;
+  let high = cdf.length - 1;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (cdf[mid]! > u) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /** One denoising batch: the feeds of the denoiser loss graph by input role. */
@@ -48,7 +84,7 @@ export interface DenoiserBatch {
 }
 
 /**
- * Draws one batch: rows of the pool with replacement, a uniform train timestep per row, Gaussian
+ * Draws one batch: rows of the pool with replacement, a train timestep per row (uniform, or from `timestepCdf`), Gaussian
  * noise `eps`, `x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps` (DDPM's forward process), and the
  * caption (or, with probability `captionDropout`, the empty prompt). Every draw comes from `prng`.
  */
@@ -63,7 +99,7 @@ export function sampleDenoiserBatch(pool: LatentPool, settings: DenoiserBatchSet
   const noise = normalValues(prng, rows * size);
   for (let r = 0; r < rows; r++) {
     const index = prng.int(0, poolRows - 1);
-    const t = prng.int(0, alphasCumprod.length - 1);
+    const t = settings.timestepCdf === undefined ? prng.int(0, alphasCumprod.length - 1) : drawFromCdf(settings.timestepCdf, prng.next());
     const dropped = prng.chance(settings.captionDropout);
     ids.set(dropped ? pool.emptyIds : pool.ids[index]!, r * maxTokens);
     timesteps[r] = BigInt(t);

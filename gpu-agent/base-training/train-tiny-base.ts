@@ -16,7 +16,7 @@ import { compileTrainingStep, type CompiledTrainingStep } from './compile-traini
 import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
 import { encodeLatentPool } from './encode-latent-pool.ts';
 import { runStage, type StageLoopResult } from './run-stage.ts';
-import { imagesToTensor, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { imagesToTensor, minSnrTimestepDistribution, sampleDenoiserBatch } from './tiny-world-batches.ts';
 import { createWeightTrainer } from './weight-trainer.ts';
 import { fromFileTensors, toFileTensors } from './weight-keys.ts';
 
@@ -39,6 +39,8 @@ export interface TinyBaseTrainingSettings {
     /** Data-set images encoded once into the latent pool. */
     poolSize: number;
     captionDropout: number;
+    /** Min-SNR gamma of the timestep distribution ({@link minSnrTimestepDistribution}); 0 samples timesteps uniformly. */
+    minSnrGamma: number;
   };
   /**
    * Stage 3: the VAE decoder alone, on the frozen encoder's latents (so the latent space the
@@ -142,6 +144,7 @@ export async function trainTinyBase(settings: TinyBaseTrainingSettings, options:
     scalingFactor = encoded.scalingFactor;
     const schedulerConfig = parseSchedulerConfig(diffusersConfigs(config, { size: tokenizer.vocabSize, bosId: tokenizer.bosId, eosId: tokenizer.eosId })['scheduler/scheduler_config.json']);
     const schedule = new NoiseSchedule(resolveSchedulerSettings('ddim', schedulerConfig));
+    const timestepCdf = dn.minSnrGamma > 0 ? minSnrTimestepDistribution(schedule.alphasCumprod, dn.minSnrGamma) : undefined;
     const compiled = compileTrainingStep(buildDenoiserLossGraph(config, { size: tokenizer.vocabSize, endOfTextId: tokenizer.eosId }), settings.optimizer);
     const trainer = await createWeightTrainer(compiled, { ...session, start: fromFileTensors(tensors, compiled.parameters.map((p) => p.name)) });
     const dims = dimsOf(compiled);
@@ -153,7 +156,7 @@ export async function trainTinyBase(settings: TinyBaseTrainingSettings, options:
         trainer,
         schedule: { peak: dn.learningRate, warmupSteps: dn.warmupSteps, totalSteps: dn.steps, floor: dn.floor },
         batchFor: (step) => {
-          const batch = sampleDenoiserBatch(pool, { rows: dn.batch, captionDropout: dn.captionDropout, alphasCumprod: schedule.alphasCumprod }, Prng.forStream(settings.seed, `denoiser-batch:${step}`));
+          const batch = sampleDenoiserBatch(pool, { rows: dn.batch, captionDropout: dn.captionDropout, alphasCumprod: schedule.alphasCumprod, ...(timestepCdf === undefined ? {} : { timestepCdf }) }, Prng.forStream(settings.seed, `denoiser-batch:${step}`));
           return { [DENOISER_IO.inputIds]: batch.inputIds, [DENOISER_IO.sample]: batch.sample, [DENOISER_IO.timestep]: batch.timestep, [DENOISER_IO.target]: batch.target };
         },
         onCheckpoint: async (step, loss) => {
