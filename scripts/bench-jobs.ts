@@ -3,8 +3,9 @@
  * the job path of a 3-node cluster of real `teambooth node` processes with the embedded S3 server.
  *
  * 1. Dispatch: `--agents` simulated agents (each with its own token and gRPC client) drain
- *    `--jobs` queued imagine jobs from `--requesters` members: Claim (lease + presigned URL),
- *    PUT a 64x64 PNG, Complete (the node reads and checks it, then commits). Prints jobs
+ *    `--jobs` queued imagine jobs from `--requesters` members, taking turns with `--concurrency`
+ *    cycles in flight: Claim (lease + presigned URL), PUT a 64x64 PNG, Complete (the node reads
+ *    and checks it, then commits). Prints jobs
  *    dispatched per second and the Claim latency. Baseline in the same run: plain Raft writes
  *    (`put`) per second at the same concurrency; a job costs at least two writes (lease and
  *    completion), so the ratio's ceiling is about 0.5.
@@ -66,7 +67,8 @@ const s3 = await startTestS3();
 const cluster = await ProcessCluster.start({
   size: 3,
   direct: true,
-  env: { TEAMBOOTH_S3_EMBEDDED_LISTEN: `127.0.0.1:${s3.s3.port}`, TEAMBOOTH_S3_BUCKET: s3.bucket, TEAMBOOTH_LOG_LEVEL: 'warn' },
+  // Simulated agents report no progress, so their leases must outlast the whole drain.
+  env: { TEAMBOOTH_S3_EMBEDDED_LISTEN: `127.0.0.1:${s3.s3.port}`, TEAMBOOTH_S3_BUCKET: s3.bucket, TEAMBOOTH_LOG_LEVEL: 'warn', TEAMBOOTH_JOBS_LEASE_MS: '3600000' },
 });
 const servers = cluster.nodes.map((n) => n.address);
 const agentClients: ClusterClient[] = [];
@@ -101,18 +103,25 @@ try {
   });
   const submitSeconds = (performance.now() - started) / 1000;
 
-  // Dispatch: every agent claims, uploads and completes until the queue is empty.
+  // Dispatch: the agents take turns (CONCURRENCY cycles in flight, so this one process can also
+  // carry their uploads): Claim, PUT the PNG, Complete, until the queue is empty.
   const png = await encodePng({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(128) });
   const claimMs: number[] = [];
   let dispatched = 0;
+  let nextAgent = 0;
+  let drained = false;
   started = performance.now();
   await Promise.all(
-    agents.map(async ({ client }) => {
-      for (;;) {
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (!drained) {
+        const { client } = agents[nextAgent++ % agents.length]!;
         const t0 = performance.now();
         const claim = await client.jobs('Claim', { waitMs: 0, kinds: [] }, asAgent);
         claimMs.push(performance.now() - t0);
-        if (claim.job === '') return;
+        if (claim.job === '') {
+          drained = true;
+          return;
+        }
         const job = JSON.parse(claim.job) as Job;
         const put = await fetch(claim.outputs['image-0.png']!, { method: 'PUT', body: png, headers: { 'content-type': 'image/png' } });
         if (put.status !== 200) throw new Error(`upload failed with HTTP ${put.status}`);
@@ -180,6 +189,7 @@ try {
           agents: AGENTS,
           jobs: JOBS,
           requesters: REQUESTERS,
+          dispatched,
           submitPerSecond: Number((JOBS / submitSeconds).toFixed(0)),
           jobsPerSecond: Number(jobsPerSecond.toFixed(0)),
           claimMs: { p50: Number(percentile(claimMs, 50).toFixed(1)), p99: Number(percentile(claimMs, 99).toFixed(1)) },
