@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModel } from '../onnx/read-model.ts';
-import { loadStableDiffusionModel } from '../pipeline/model-directory.ts';
-import { generate } from '../pipeline/text-to-image.ts';
 import { ensureTinyModel } from '../tiny-model/index.ts';
 import { findLoraTargets } from './find-lora-targets.ts';
 import { initLoraWeights, type LoraWeights } from './lora-weights.ts';
 import { withRandomUp } from './testing/lora-test-support.ts';
 import { writeLoraMergedModel } from './write-lora-merged-model.ts';
+import { firstImagePixels } from '../pipeline/testing/first-image-pixels.ts';
 
 const logger = pino({ level: 'silent' });
 let dir = '';
@@ -30,15 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function pixels(model: string): Promise<Buffer> {
-  const loaded = await loadStableDiffusionModel(model, { device: 'cpu', logger, intraOpThreads: 2 });
-  try {
-    const result = await generate(loaded, { prompt: 'a red star on a blue background', steps: 2, guidanceScale: 1, seed: 3 });
-    return Buffer.from(result.images[0]!.data);
-  } finally {
-    await loaded.release();
-  }
-}
+const pixels = (model: string): Promise<Buffer> => firstImagePixels(model, logger);
 
 describe('writeLoraMergedModel', () => {
   it('writes a loadable model whose images change with the LoRA and its strength', async () => {
