@@ -116,6 +116,8 @@ describe('teambooth up', () => {
     expect(ctx.out).toContain('Teambooth is up: 1 node on this machine, n1 is the leader.');
     expect(ctx.out).toMatch(new RegExp(`n1\\s+127\\.0\\.0\\.1:${port}\\s+leader`));
     expect(ctx.out).toContain(`npx teambooth status --servers 127.0.0.1:${port}`);
+    expect(ctx.out).toContain(`TEAMBOOTH_AGENT_TOKEN=<token> npx teambooth agent --servers 127.0.0.1:${port}`);
+    expect(ctx.out).toContain(`npx teambooth imagine "a red star on a blue background" --servers 127.0.0.1:${port} -o star.png   (a job for the agent)`);
     expect(ctx.out).toContain('Admin token: .teambooth');
     expect(ctx.out).toContain('Stopped. Data is kept in .teambooth/');
     expect(existsSync(join(dir, '.teambooth', 'admin-token'))).toBe(true);

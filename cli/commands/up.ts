@@ -176,8 +176,9 @@ function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: 
     `S3: ${s3Endpoint} (photos, results and LoRAs; see docs/s3-layout.md)\n\n` +
     'Try, in another terminal:\n' +
     `  npx teambooth status${servers}\n` +
-    `  npx teambooth agents token create --name my-gpu${servers}\n` +
-    `  npx teambooth agents list${servers}\n` +
+    `  npx teambooth agents token create --name my-gpu${servers}      (prints the agent's token once)\n` +
+    `  TEAMBOOTH_AGENT_TOKEN=<token> npx teambooth agent${servers}   (a GPU agent on this machine)\n` +
+    `  npx teambooth imagine "a red star on a blue background" ${servers ? servers.trim() : '--cluster'} -o star.png   (a job for the agent)\n` +
     '  npx teambooth imagine "a red star on a blue background" -o star.png   (runs locally, no cluster needed)\n\n' +
     'Ctrl-C stops every node; the data stays in .teambooth/ and the next `teambooth up` resumes from it.\n'
   );
