@@ -35,7 +35,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     pool: { type: 'string', default: '8192' },
     lr: { type: 'string', default: '1e-3' },
-    'min-snr-gamma': { type: 'string', default: '5' },
+    'min-snr-gamma': { type: 'string', default: '0' },
     'weights-out': { type: 'string', default: TRAINED_WEIGHTS_PATH },
     init: { type: 'string' },
     'skip-vae': { type: 'boolean', default: false },
