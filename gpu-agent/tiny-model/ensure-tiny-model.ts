@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildTinyVocabulary } from '../tokenizer/tiny-vocabulary.ts';
 import { defaultTinyModelConfig, TINY_MODEL_BUILDER_VERSION, type TinyModelConfig } from './tiny-model-config.ts';
-import { resolveTinyModelWeights, TINY_MODEL_SUMMARY_FILE, writeTinyModel, type TinyModelWeightsChoice } from './write-tiny-model.ts';
+import { resolveTinyModelWeights, TINY_MODEL_SUMMARY_FILE, TINY_TRAIN_DEFAULTS, writeTinyModel, type TinyModelWeightsChoice } from './write-tiny-model.ts';
 
 /**
  * The folder name of a tiny model build: `teambooth-tiny-<12 hex>`, a hash of the config, the
- * builder version, the vocabulary and the weights (the SHA-256 of the trained weights file, or
- * `random`), so any change to what would be written gives a new folder.
+ * builder version, the vocabulary, the fine-tune defaults and the weights (the SHA-256 of the
+ * trained weights file, or `random`), so any change to what would be written gives a new folder.
  */
 export function tinyModelId(config: TinyModelConfig = defaultTinyModelConfig(), weights = 'random'): string {
   const { vocab, merges } = buildTinyVocabulary();
-  const identity = weights === 'random' ? { config, builder: TINY_MODEL_BUILDER_VERSION, vocab, merges } : { config, builder: TINY_MODEL_BUILDER_VERSION, vocab, merges, weights };
+  const base = { config, builder: TINY_MODEL_BUILDER_VERSION, vocab, merges, trainDefaults: TINY_TRAIN_DEFAULTS };
+  const identity = weights === 'random' ? base : { ...base, weights };
   const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
   return `teambooth-tiny-${hash.slice(0, 12)}`;
 }
