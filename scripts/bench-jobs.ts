@@ -14,13 +14,13 @@
  *    in this process (median of the same number of runs). Goal: under 50 ms at the median.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ClusterClient } from '../cluster/client/cluster-client.ts';
 import { startTestS3 } from '../cluster/blob-store/test-s3-fixture.ts';
+import { registerAgent } from '../cluster/jobs/agent-token.ts';
 import type { AgentView, Job } from '../cluster/state/types.ts';
 import { encodePng } from '../gpu-agent/image/png.ts';
 import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
@@ -88,8 +88,8 @@ try {
   // Agents: registered through the log, each reporting capabilities with its own token.
   const agents: { id: string; client: ClusterClient }[] = [];
   await pool(AGENTS, CONCURRENCY, async (i) => {
-    const token = `tbat_${randomBytes(24).toString('base64url')}`;
-    const view = (await admin.propose({ type: 'createAgent', name: `sim-${i}`, owner: 'bench', tokenHash: createHash('sha256').update(token).digest('hex') })) as AgentView;
+    const { result, token } = await registerAgent(admin, { name: `sim-${i}`, owner: 'bench' });
+    const view = result as AgentView;
     const client = new ClusterClient({ servers, agentToken: token, logger: silent, deadlineMs: 60_000 });
     agentClients.push(client);
     await client.jobs('AgentHeartbeat', { capabilities: JSON.stringify({ provider: 'cpu', memoryMb: 1024, maxImageSize: 512, canTrain: false }) }, asAgent);
@@ -136,8 +136,8 @@ try {
   const jobsPerSecond = dispatched / dispatchSeconds;
 
   // End to end with a real agent process.
-  const token = `tbat_${randomBytes(24).toString('base64url')}`;
-  const real = (await admin.propose({ type: 'createAgent', name: 'real-agent', owner: 'bench', tokenHash: createHash('sha256').update(token).digest('hex') })) as AgentView;
+  const { result: registered, token } = await registerAgent(admin, { name: 'real-agent', owner: 'bench' });
+  const real = registered as AgentView;
   const cacheDir = join(cluster.dir, 'agent-cache');
   agentProcess = spawn(process.execPath, [BIN, 'agent', '--servers', servers.join(','), '--cache-dir', cacheDir, '--device', 'cpu'], {
     env: { ...process.env, TEAMBOOTH_AGENT_TOKEN: token, TEAMBOOTH_LOG_LEVEL: 'warn' },

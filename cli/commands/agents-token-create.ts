@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { registerAgent } from '../../cluster/jobs/agent-token.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { loadCommandConfig, printJson, serverOverrides, withClient } from '../command-support.ts';
@@ -9,19 +9,6 @@ interface TokenCreateOptions extends CommonOptions {
   owner?: string;
   servers?: string;
   json?: boolean;
-}
-
-/** Prefix of agent tokens, so a leaked one is recognisable (and redacted from logs). */
-export const AGENT_TOKEN_PREFIX = 'tbat_';
-
-/** A new agent token: `tbat_` + 32 random bytes in base64url. */
-export function generateAgentToken(randomBytes: (size: number) => Buffer): string {
-  return AGENT_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-}
-
-/** What the cluster stores instead of the token: the SHA-256 (hex) of the whole token text. */
-export function agentTokenHash(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /**
@@ -48,9 +35,9 @@ export const agentsTokenCreateCommand = defineCommand<TokenCreateOptions>({
     if (owner === '') throw new UsageError('--owner must not be empty');
     const loaded = loadCommandConfig(input, serverOverrides(options.servers));
 
-    const token = generateAgentToken((size) => ctx.randomBytes(size));
-    const command = { type: 'createAgent', name, owner, tokenHash: agentTokenHash(token) };
-    const result = await withClient(input, loaded, { admin: true }, (client) => client.propose(command, input.signal));
+    const { result, token } = await withClient(input, loaded, { admin: true }, (client) =>
+      registerAgent(client, { name, owner }, { randomBytes: (size) => ctx.randomBytes(size), signal: input.signal }),
+    );
     const agentId = agentIdOf(result);
 
     if (options.json === true) {

@@ -12,6 +12,7 @@ import type { ConfState } from '../raft/types.ts';
 import type { NodeStatus } from '../server/backend.ts';
 import { errorFromGrpcStatus } from '../server/grpc-status.ts';
 import { SessionPool } from '../jobs/session-pool.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { ClusterUnavailableError, ServerUnreachableError } from './client-errors.ts';
 
 /** Options of {@link ClusterClient}. */
@@ -55,6 +56,7 @@ export interface JobsCallOptions {
 
 const INITIAL_BACKOFF_MS = 25;
 const MAX_BACKOFF_MS = 500;
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: INITIAL_BACKOFF_MS, maxMs: MAX_BACKOFF_MS };
 
 function confFromProto(conf: ConfState__Output | null): ConfState {
   return { voters: conf?.voters ?? [], learners: conf?.learners ?? [], addresses: { ...conf?.addresses } };
@@ -353,8 +355,7 @@ export class ClusterClient {
         if (wait) {
           unreachableInRow = 0;
           hintsFollowed = 0;
-          const base = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** backoffs++);
-          const delay = Math.min(base * (0.5 + 0.5 * this.#random()), deadline - Date.now());
+          const delay = Math.min(backoffDelay(backoffs++, RETRY_BACKOFF, this.#random), deadline - Date.now());
           if (delay > 0) await sleep(delay, undefined, signal ? { signal } : undefined);
         }
         server = next;

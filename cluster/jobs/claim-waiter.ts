@@ -1,11 +1,11 @@
-import type { Job, JobKind } from '../state/types.ts';
+import type { Job } from '../state/types.ts';
 import type { StateAccess } from './state-access.ts';
 
 /** What an agent asks for when it claims. */
 export interface LeaseRequest {
   agentId: string;
   leaseMs: number;
-  kinds?: JobKind[] | string[];
+  kinds?: string[];
 }
 
 /** A waiting claim's wake-up. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadProtos } from '../../proto/load.ts';
@@ -13,8 +13,9 @@ import { authorizationToken, requireAdmin, unaryCall } from '../server/unary-cal
 import { capabilitiesSchema, fields } from '../state/commands.ts';
 import { describeIssues } from '../state/describe-issues.ts';
 import type { AgentView, Job } from '../state/types.ts';
+import { agentTokenHash } from './agent-token.ts';
 import { ClaimWaiter } from './claim-waiter.ts';
-import { presignJobUrls, verifyOutputs, type JobUrls, type OutputCheck } from './job-objects.ts';
+import { presignJobUrls, verifyOutputs, type OutputCheck } from './job-objects.ts';
 import { parseJobSpec } from './job-params.ts';
 import { requireStoredPhotos, storePhotos } from './photo-uploads.ts';
 import { StateAccess } from './state-access.ts';
@@ -85,7 +86,7 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
   async function authenticateAgent(metadata: grpc.Metadata, signal: AbortSignal): Promise<AgentView> {
     const token = authorizationToken(metadata, 'Agent');
     if (token === undefined) throw new UnauthenticatedError(`this call needs an agent token: ${AGENT_TOKEN_HINT}`);
-    const agent = await state.agentByTokenHash(createHash('sha256').update(token).digest('hex'), signal);
+    const agent = await state.agentByTokenHash(agentTokenHash(token), signal);
     if (agent === null) throw new UnauthenticatedError(`this agent token is not registered or was revoked: ask an admin for a new one (${AGENT_TOKEN_HINT})`);
     return agent;
   }
@@ -93,10 +94,6 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
   async function reply(job: Job, signal: AbortSignal, stale = false): Promise<JobReply> {
     const queue = job.state === 'queued' ? JSON.stringify(await state.position(job.id, signal, stale)) : '';
     return { job: JSON.stringify(job), queue };
-  }
-
-  async function urlsFor(job: Job): Promise<JobUrls> {
-    return presignJobUrls(blobs, job);
   }
 
   const handlers: JobsHandlers = {
@@ -154,7 +151,7 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
       const job = await claims.claim({ agentId: agent.id, leaseMs, ...(kinds === undefined ? {} : { kinds }) }, now() + waitMs, signal);
       if (job === null) return { job: '', leaseMs, inputs: {}, outputs: {} };
       logger.info({ jobId: job.id, agentId: agent.id, attempt: job.attempts }, 'job leased');
-      return { job: JSON.stringify(job), leaseMs, ...(await urlsFor(job)) };
+      return { job: JSON.stringify(job), leaseMs, ...(await presignJobUrls(blobs, job)) };
     }),
     Progress: agentCall(async (request, agent, signal) => {
       requireJobId(request.jobId);
@@ -165,7 +162,7 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
         ...(request.phase === '' ? {} : { phase: request.phase }),
       };
       const job = await state.propose<Job>({ type: 'reportProgress', agentId: agent.id, jobId: request.jobId, leaseMs, progress }, signal);
-      return { leaseMs, ...(request.refreshUrls ? await urlsFor(job) : { inputs: {}, outputs: {} }) };
+      return { leaseMs, ...(request.refreshUrls ? await presignJobUrls(blobs, job) : { inputs: {}, outputs: {} }) };
     }),
     Complete: agentCall(async (request, agent, signal) => {
       requireJobId(request.jobId);

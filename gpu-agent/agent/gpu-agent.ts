@@ -6,7 +6,7 @@ import type { Provider } from '../onnx/runtime.ts';
 import { tokenRefusedError } from './agent-errors.ts';
 import { AgentHeartbeat } from './agent-heartbeat.ts';
 import { MAX_CLAIM_WAIT_MS, type AgentJobsApi } from './agent-jobs-api.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '../../cluster/client/backoff.ts';
 import { JobExecutor } from './job-executor.ts';
 import { TINY_MODEL_VERSION, type ModelHost } from './model-host.ts';
 import { retryTransient } from './retry-transient.ts';

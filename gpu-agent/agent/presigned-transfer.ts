@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { TransferError } from './agent-errors.ts';
-import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../../cluster/client/backoff.ts';
 
 /**
  * Downloads and uploads through presigned S3 URLs, the only way an agent touches S3 (it holds no

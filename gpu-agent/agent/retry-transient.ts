@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ClusterUnavailableError, ServerUnreachableError } from '../../cluster/client/client-errors.ts';
 import { NotLeaderError, ProposalDroppedError } from '../../cluster/raft/errors.ts';
-import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../../cluster/client/backoff.ts';
 
 /**
  * Retries a cluster call for as long as the cluster is merely unreachable (a leader being

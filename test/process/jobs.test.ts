@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClient } from '../../cluster/client/cluster-client.ts';
 import { startTestS3, type TestS3 } from '../../cluster/blob-store/test-s3-fixture.ts';
+import { registerAgent } from '../../cluster/jobs/agent-token.ts';
 import { UnauthenticatedError, CommandRejectedError } from '../../cluster/raft/errors.ts';
 import type { AgentView, Job } from '../../cluster/state/types.ts';
 import { parseLoraFile } from '../../gpu-agent/lora/lora-file.ts';
@@ -67,9 +68,8 @@ afterAll(async () => {
 
 /** Registers an agent through the log; returns its id and token. */
 async function register(name: string): Promise<{ id: string; token: string }> {
-  const token = `tbat_${randomBytes(24).toString('base64url')}`;
-  const view = (await admin.propose({ type: 'createAgent', name, owner: 'test', tokenHash: createHash('sha256').update(token).digest('hex') })) as AgentView;
-  return { id: view.id, token };
+  const { result, token } = await registerAgent(admin, { name, owner: 'test' });
+  return { id: (result as AgentView).id, token };
 }
 
 /** Starts `teambooth agent` with a registered token; its log goes next to the nodes' logs. */

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { configSchema } from '../../../config/schema.ts';
 import { startTestS3, type TestS3 } from '../../blob-store/test-s3-fixture.ts';
 import { ClusterClient } from '../../client/cluster-client.ts';
 import { startNode, type RunningNode } from '../../server/start-node.ts';
+import { registerAgent } from '../agent-token.ts';
 import type { AgentCapabilities, AgentView } from '../../state/types.ts';
 
 export const TEST_ADMIN_TOKEN = 'jobs-test-admin-token-0123456789';
@@ -54,9 +54,9 @@ export class OneNodeCluster {
 
   /** Registers an agent (createAgent with its token's hash) and, unless `capabilities` is null, sends its first heartbeat. */
   async agent(name: string, capabilities: Partial<AgentCapabilities> | null = {}): Promise<TestAgent> {
-    const token = `tbat_${randomBytes(24).toString('base64url')}`;
-    const tokenHash = createHash('sha256').update(token).digest('hex');
-    let view = (await this.admin().propose({ type: 'createAgent', name, owner: 'owner-1', tokenHash })) as AgentView;
+    const registered = await registerAgent(this.admin(), { name, owner: 'owner-1' });
+    const token = registered.token;
+    let view = registered.result as AgentView;
     const client = this.track(new ClusterClient({ servers: [this.node.address], agentToken: token, logger: pino({ level: 'silent' }), deadlineMs: 10_000 }));
     if (capabilities !== null) {
       const full = { provider: 'cpu', memoryMb: 4096, maxImageSize: 512, canTrain: true, ...capabilities };

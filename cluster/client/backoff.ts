@@ -1,5 +1,5 @@
 /**
- * Exponential backoff with jitter, shared by the agent's retries (cluster calls, transfers). Jitter
+ * Exponential backoff with jitter, shared by the cluster client and the agent's retries. Jitter
  * spreads the retries of many agents that lost the same leader or S3 endpoint at the same moment,
  * so they do not all come back in one burst.
  */
