@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { newJob } from '../cluster/state/job-attempts.ts';
 import type { Job } from '../cluster/state/types.ts';
 import { startJobProgress } from './commands/cluster-job-progress.ts';
 import { describeDuration, describeQueue, ordinal } from './commands/cluster-job-view.ts';
@@ -7,26 +8,7 @@ const queue = (position: number, capableAgents: number, estimatedWaitMs: number 
 
 /** A job record with defaults for the fields a test does not care about. */
 function job(fields: Partial<Job>): Job {
-  return {
-    id: 'j-7',
-    kind: 'train',
-    params: {},
-    requester: 'alice',
-    idempotencyKey: null,
-    state: 'queued',
-    attempts: 0,
-    leaseHolder: null,
-    leaseExpiresAt: null,
-    leasedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    progress: null,
-    result: null,
-    errors: [],
-    createdAt: 1,
-    updatedAt: 1,
-    ...fields,
-  };
+  return { ...newJob({ id: 'j-7', kind: 'train', params: {}, requester: 'alice', idempotencyKey: null, modelVersion: null, basis: null }, 1), ...fields };
 }
 
 describe('how the CLI words a queued job', () => {

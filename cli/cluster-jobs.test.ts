@@ -208,6 +208,8 @@ describe('teambooth on a cluster with an agent', () => {
     expect(ctx.out).toMatch(new RegExp(`^wrote zxq-lora\\.safetensors \\(job ${job.id}: .* on agent ${agent.id} after .* in the queue\\)\\n`));
     expect(ctx.out).toContain('20 steps, final loss 0.1250, seed 5, prompt: "a photo of zxq glyph"\n');
     expect(ctx.out).toContain('try it here: teambooth imagine "a photo of zxq glyph" --lora zxq-lora.safetensors\n');
+    const mergeJobId = (await cluster.admin.query({ type: 'getJob', jobId: job.id }) as { result: { mergeJobId: string } }).result.mergeJobId;
+    expect(ctx.out).toContain(`merge job ${mergeJobId} folds it into the shared model; once it succeeds (teambooth jobs show ${mergeJobId}), every imagine job draws "a photo of zxq glyph"\n`);
   });
 
   it('refuses flags that only work on this machine, before submitting anything', async () => {

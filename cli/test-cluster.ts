@@ -18,6 +18,8 @@ export interface TestCluster {
   /** host:port of the node, for `--servers`. */
   address: string;
   admin: ClusterClient;
+  /** Environment that points a CLI command at the cluster's object store (for `teambooth model`). */
+  s3Env: Record<string, string>;
   /** Registers an agent (createAgent) and sends its first heartbeat with `capabilities`. */
   registerAgent(name: string, capabilities: AgentCapabilities): Promise<FakeAgent>;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   return {
     address: cluster.node.address,
     admin: cluster.admin(),
+    s3Env: { TEAMBOOTH_S3_EMBEDDED_LISTEN: `127.0.0.1:${cluster.s3.s3.port}`, TEAMBOOTH_S3_BUCKET: cluster.s3.bucket },
     async registerAgent(name, capabilities) {
       const agent = await cluster.agent(name, capabilities);
       return new FakeAgent(agent.view.id, agent.client);

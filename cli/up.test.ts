@@ -80,6 +80,8 @@ describe('teambooth up', () => {
       const role = polls >= 2 ? 'leader' : 'follower';
       return [{ server: `127.0.0.1:${port}`, status: nodeStatus({ id: 'n1', role }) }];
     };
+    // The cluster already has a model from an earlier run, so nothing is imported.
+    ctx.answers.query = (query) => ((query as { type: string }).type === 'listModelVersions' ? { versions: [{ id: 'v1' }, { id: 'v2' }], currentVersion: 'v2' } : undefined);
     const write = ctx.stdout.write;
     ctx.stdout.write = (text: string) => {
       write(text);
@@ -108,7 +110,8 @@ describe('teambooth up', () => {
     // The nodes are told where the embedded S3 server really listens.
     const s3Listen = (child?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_S3_EMBEDDED_LISTEN ?? '';
     expect(s3Listen).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
-    expect(ctx.out).toContain(`S3: http://${s3Listen} (photos, results and LoRAs`);
+    expect(ctx.out).toContain(`S3: http://${s3Listen} (photos, results, LoRAs and model versions`);
+    expect(ctx.out).toContain('Model: v2 (2 versions; `teambooth model list`)');
     expect(child?.options.stdio).toContain('ipc');
     expect(child?.signals).toEqual(['SIGTERM']);
     expect(polls).toBe(2);

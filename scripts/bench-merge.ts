@@ -4,11 +4,15 @@
  * float32 parameters in SD 1.5's tensor shapes; `--params` scales the widths for a quick run)
  * into a model version stored in an embedded S3, and prints the merge time including S3 reads and
  * writes of the changed tensors, its throughput, and as the baseline the memory bandwidth measured
- * in the same run (a `Float32Array.set` copy and an axpy pass over 1 GiB), with the ratio.
+ * in the same run (a `Float32Array.set` copy and an axpy pass over 1 GiB), with the ratio. It
+ * also measures how long the event loop stalls during the merge (what a Raft node doing the merge
+ * would see), against the default election timeout: a stall near it could cost an election.
  * Storing the base model happens first and is not timed. S3 runs in this process, so its request
  * handling competes with the merge for the same cores: the figures are pessimistic.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { defaultConfig } from '../config/schema.ts';
 import { serializeLoraFile } from '../gpu-agent/lora/lora-file.ts';
 import { ContentStore } from '../cluster/blob-store/content-store.ts';
 import type { ModelManifest } from '../cluster/blob-store/model-manifest.ts';
@@ -131,6 +135,8 @@ try {
       up: fillDeterministic(new Float32Array(layer.outFeatures * RANK), 20_000 + i, 0.01),
     })),
   });
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
   started = performance.now();
   const merged = await mergeLoraIntoManifest(base, lora, {
     scale: 1,
@@ -143,6 +149,9 @@ try {
     worker,
   });
   const seconds = (performance.now() - started) / 1000;
+  stalls.disable();
+  const raft = defaultConfig().node.raft;
+  const electionMs = raft.electionTicks * raft.tickMs;
   const moved = 2 * merged.changedBytes;
   const mergeGBs = moved / 1e9 / seconds;
   const { copyGBs, axpyGBs } = bandwidth();
@@ -150,6 +159,10 @@ try {
   console.log(`  time ${seconds.toFixed(2)} s, ${mergeGBs.toFixed(2)} GB/s (bytes read + written)`);
   console.log(`baseline memory bandwidth: Float32Array.set copy ${copyGBs.toFixed(2)} GB/s, axpy ${axpyGBs.toFixed(2)} GB/s`);
   console.log(`ratio merge / copy bandwidth: ${(mergeGBs / copyGBs).toFixed(3)}`);
+  console.log(
+    `event loop during the merge: longest stall ${(stalls.max / 1e6).toFixed(1)} ms, p99 ${(stalls.percentile(99) / 1e6).toFixed(1)} ms ` +
+      `(Raft election timeout ${electionMs} ms, heartbeat every ${raft.heartbeatTicks * raft.tickMs} ms; ratio longest stall / election timeout ${(stalls.max / 1e6 / electionMs).toFixed(3)})`,
+  );
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`);
 } finally {
   await worker.close();

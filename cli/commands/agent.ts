@@ -63,10 +63,11 @@ export const agentCommand = defineCommand<AgentOptions>({
     const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls, ctx.cwd, input.signal);
 
     // ONNX Runtime and the pipeline load only when the agent runs, so `--help` stays fast.
-    const [{ clusterJobsApi }, { GpuAgent }, { ModelHost, builtInModelSource }] = await Promise.all([
+    const [{ clusterJobsApi }, { GpuAgent }, { ModelHost, builtInModelSource }, { clusterModelSource }] = await Promise.all([
       import('../../gpu-agent/agent/agent-jobs-api.ts'),
       import('../../gpu-agent/agent/gpu-agent.ts'),
       import('../../gpu-agent/agent/model-host.ts'),
+      import('../../gpu-agent/agent/cluster-model-source.ts'),
     ]);
     const client = await ctx.createClient({ servers: config.client.servers, agentToken: token, logger, deadlineMs: config.client.deadlineMs, ...(tls === undefined ? {} : { tls }) });
 
@@ -80,9 +81,19 @@ export const agentCommand = defineCommand<AgentOptions>({
       else exitNow(EXIT_INTERRUPTED);
     });
     try {
+      const api = clusterJobsApi(client);
+      const source = clusterModelSource({
+        api,
+        cacheDir,
+        builtIn: builtInModelSource(cacheDir, logger),
+        logger,
+        now: () => ctx.now(),
+        sleep: (ms, signal) => ctx.sleep(ms, signal),
+        random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32,
+      });
       const agent = new GpuAgent({
-        api: clusterJobsApi(client),
-        models: new ModelHost({ source: builtInModelSource(cacheDir, logger), device: options.device, logger }),
+        api,
+        models: new ModelHost({ source, device: options.device, logger }),
         logger,
         maxJobs,
         canTrain: options.train,

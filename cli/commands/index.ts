@@ -11,6 +11,7 @@ import { imagineCommand } from './imagine.ts';
 import { jobsCancelCommand } from './jobs-cancel.ts';
 import { jobsListCommand } from './jobs-list.ts';
 import { jobsShowCommand } from './jobs-show.ts';
+import { modelExportCommand, modelImportCommand, modelListCommand, modelRollbackCommand, modelSettingsCommand, modelShowCommand } from './model.ts';
 import { nodeCommand } from './node.ts';
 import { statusCommand } from './status.ts';
 import { trainCommand } from './train.ts';
@@ -27,6 +28,12 @@ export const COMMANDS: readonly CliCommand[] = [
   jobsListCommand,
   jobsShowCommand,
   jobsCancelCommand,
+  modelImportCommand,
+  modelListCommand,
+  modelShowCommand,
+  modelRollbackCommand,
+  modelExportCommand,
+  modelSettingsCommand,
   agentCommand,
   agentsTokenCreateCommand,
   agentsListCommand,
@@ -39,6 +46,7 @@ export const COMMANDS: readonly CliCommand[] = [
 /** Descriptions of the command groups (words that only lead to subcommands). */
 export const GROUPS: Readonly<Record<string, string>> = {
   jobs: 'follow and cancel the jobs of the cluster',
+  model: 'versions of the shared model and how fine-tunes merge into it',
   agents: 'manage GPU agents',
   'agents token': 'agent tokens',
   cluster: 'membership and leadership of the cluster',

@@ -21,6 +21,8 @@ export interface ClusterTrainView {
   seed: number;
   /** The loss the agent last reported; null when it reported none. */
   finalLoss: number | null;
+  /** The merge job that folds the LoRA into the shared model; null when the cluster queued none. */
+  mergeJobId: string | null;
 }
 
 /** The name of a train job's one output (cluster/jobs/job-params.ts). */
@@ -89,6 +91,7 @@ function toView(job: Job, parsed: ParsedTrain): ClusterTrainView {
     // The node draws a seed when none is given and stores it in the job.
     seed: Number(job.params['seed']),
     finalLoss: job.progress?.loss ?? null,
+    mergeJobId: typeof job.result?.mergeJobId === 'string' ? job.result.mergeJobId : null,
   };
 }
 
@@ -100,6 +103,9 @@ function render(view: ClusterTrainView, job: Job, agentId: string | null, cwd: s
     `wrote ${output} (job ${job.id}: ${describeRun(job, agentId)})`,
     `${steps}${loss}seed ${view.seed}, prompt: "${view.prompt}"`,
     `try it here: teambooth imagine "${view.prompt}" --lora ${output}`,
+    ...(view.mergeJobId === null
+      ? []
+      : [`merge job ${view.mergeJobId} folds it into the shared model; once it succeeds (teambooth jobs show ${view.mergeJobId}), every imagine job draws "${view.prompt}"`]),
     '',
   ].join('\n');
 }

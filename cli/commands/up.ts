@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
-import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-token.ts';
+import { LOCAL_ADMIN_TOKEN_FILE, readAdminToken, resolveAdminToken } from '../../config/admin-token.ts';
+import { s3BlobStoreOptions } from '../../cluster/blob-store/blob-store-from-config.ts';
+import { S3BlobStore } from '../../cluster/blob-store/s3-blob-store.ts';
+import { importBaseVersion, type VersionList } from '../../cluster/models/model-versions.ts';
+import { ensureTinyModel } from '../../gpu-agent/tiny-model/ensure-tiny-model.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandInput } from '../command.ts';
@@ -91,7 +95,11 @@ export const upCommand = defineCommand<UpOptions>({
         ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
         return 1;
       }
-      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, embedded?.endpoint ?? s3.endpoint ?? ''));
+      const model = await ensureBaseModel(input, loaded, specs, embedded?.endpoint, stopping.signal).catch((error: unknown) => {
+        if (stopping.signal.aborted) throw error;
+        return `none: importing the built-in model failed (${(error as Error).message}); import one with \`teambooth model import DIR\``;
+      });
+      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, embedded?.endpoint ?? s3.endpoint ?? '', model));
 
       const allGone = stack.allExited().then(() => 'exited' as const);
       const interrupted = new Promise<'signal'>((done) => stopping.signal.addEventListener('abort', () => done('signal'), { once: true }));
@@ -122,6 +130,41 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`);
   return value;
+}
+
+/**
+ * The shared model: a cluster without one gets the built-in tiny model as its base version, so
+ * fine-tunes have something to merge into from the first `/train`. Returns a line saying which
+ * version is current.
+ */
+async function ensureBaseModel(
+  input: CommandInput<UpOptions>,
+  loaded: ReturnType<typeof loadCommandConfig>,
+  specs: readonly LocalNodeSpec[],
+  embeddedEndpoint: string | undefined,
+  signal: AbortSignal,
+): Promise<string> {
+  const { ctx } = input;
+  const logger = commandLogger(input, loaded, 'client').child({ component: 'up' });
+  const adminToken = await readAdminToken(loaded.config, ctx.cwd, signal);
+  const client = await ctx.createClient({
+    servers: specs.map((spec) => spec.address),
+    deadlineMs: 10_000,
+    logger,
+    ...(adminToken === undefined ? {} : { adminToken }),
+    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, signal) }),
+  });
+  const blobs = new S3BlobStore(s3BlobStoreOptions(loaded.config.s3, { logger, ...(embeddedEndpoint === undefined ? {} : { embeddedEndpoint }) }));
+  try {
+    const listed = (await client.query({ type: 'listModelVersions' }, { signal })) as VersionList;
+    if (listed.currentVersion !== null) return `${listed.currentVersion} (${listed.versions.length} version${listed.versions.length === 1 ? '' : 's'}; \`teambooth model list\`)`;
+    const dir = await ensureTinyModel(resolve(ctx.cwd, '.teambooth', 'models'), { logger, signal });
+    const version = await importBaseVersion(dir, { api: client, blobs, logger, now: () => ctx.now(), signal });
+    return `${version.id}, the built-in tiny model, imported now (fine-tunes merge into it)`;
+  } finally {
+    blobs.close();
+    client.close();
+  }
 }
 
 /** Polls every node until one reports itself leader; resolves with its id. */
@@ -165,7 +208,7 @@ function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: Chi
   );
 }
 
-function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean, s3Endpoint: string): string {
+function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean, s3Endpoint: string, model: string): string {
   const rows = specs.map((spec) => [spec.id, spec.address, spec.id === leader ? 'leader' : 'follower', spec.dataDir, spec.logFile]);
   const servers = customPorts ? ` --servers ${specs.map((spec) => spec.address).join(',')}` : '';
   const token = tokenFromEnv ? 'from TEAMBOOTH_ADMIN_TOKEN' : `${LOCAL_ADMIN_TOKEN_FILE} (local default; production sets TEAMBOOTH_ADMIN_TOKEN)`;
@@ -173,7 +216,8 @@ function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: 
     `\nTeambooth is up: ${specs.length} node${specs.length === 1 ? '' : 's'} on this machine, ${leader} is the leader.\n\n` +
     indent(formatTable(['NODE', 'ADDRESS', 'ROLE', 'DATA', 'LOG'], rows)) +
     `\nAdmin token: ${token}\n` +
-    `S3: ${s3Endpoint} (photos, results and LoRAs; see docs/s3-layout.md)\n\n` +
+    `S3: ${s3Endpoint} (photos, results, LoRAs and model versions; see docs/s3-layout.md)\n` +
+    `Model: ${model}\n\n` +
     'Try, in another terminal:\n' +
     `  npx teambooth status${servers}\n` +
     `  npx teambooth agents token create --name my-gpu${servers}      (prints the agent's token once)\n` +

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobNotFoundError, BlobStoreError } from './blob-store-errors.ts';
+import { BlobIntegrityError, BlobNotFoundError, BlobStoreError } from './blob-store-errors.ts';
 import { missingTensors, parseModelManifest, readManifest, writeManifest } from './model-manifest.ts';
 import type { ModelManifest } from './model-manifest.ts';
 import { startTestS3 } from './test-s3-fixture.ts';
@@ -46,21 +47,20 @@ function problemsOf(input: unknown): string {
 }
 
 describe('model manifests', () => {
-  it('round-trips through models/<version>/manifest.json', async () => {
+  it('round-trips through models/<version>/<sha256>.json', async () => {
     const key = await writeManifest(t.store, manifest());
-    expect(key).toBe('models/v2/manifest.json');
+    expect(key).toMatch(/^models\/v2\/[0-9a-f]{64}\.json$/);
     expect((await t.store.head(key)).contentType).toBe('application/json');
-    expect(await readManifest(t.store, 'v2')).toEqual(manifest());
+    expect(await readManifest(t.store, key)).toEqual(manifest());
   });
 
-  it('treats versions as immutable: the same manifest again is a no-op, another one is refused', async () => {
-    await writeManifest(t.store, manifest({ version: 'v5', parent: 'v4' }));
-    await writeManifest(t.store, manifest({ version: 'v5', parent: 'v4' }));
-    await expect(writeManifest(t.store, manifest({ version: 'v5', parent: 'v4', subjects: ['other'] }))).rejects.toMatchObject({
-      code: 'manifest_exists',
-      message: 'models/v5/manifest.json already holds another manifest; model versions are immutable, so write the merge as the next version instead',
-    });
-    expect((await readManifest(t.store, 'v5')).subjects).toEqual(['zxq']);
+  it('names manifests by content: the same manifest again is the same object, another one gets its own key', async () => {
+    const first = await writeManifest(t.store, manifest({ version: 'v5', parent: 'v4' }));
+    expect(await writeManifest(t.store, manifest({ version: 'v5', parent: 'v4' }))).toBe(first);
+    const other = await writeManifest(t.store, manifest({ version: 'v5', parent: 'v4', subjects: ['other'] }));
+    expect(other).not.toBe(first);
+    expect((await readManifest(t.store, first)).subjects).toEqual(['zxq']);
+    expect((await readManifest(t.store, other)).subjects).toEqual(['other']);
   });
 
   it('names every problem by path', () => {
@@ -91,12 +91,21 @@ describe('model manifests', () => {
 
   it('refuses to write an invalid manifest and to read a broken or misplaced one', async () => {
     await expect(writeManifest(t.store, manifest({ format: 2 as 1 }))).rejects.toThrow(/format must be 1/);
-    await t.store.put('models/v3/manifest.json', new TextEncoder().encode('{"format": 1,'), { contentType: 'application/json' });
-    await expect(readManifest(t.store, 'v3')).rejects.toThrow(/^models\/v3\/manifest\.json is not valid JSON/);
-    await t.store.put('models/v4/manifest.json', new TextEncoder().encode(JSON.stringify(manifest())), { contentType: 'application/json' });
-    await expect(readManifest(t.store, 'v4')).rejects.toThrow('models/v4/manifest.json describes version v2, not v4; it was written to the wrong key');
-    await expect(readManifest(t.store, 'v9')).rejects.toBeInstanceOf(BlobNotFoundError);
-    await expect(readManifest(t.store, '../v1')).rejects.toBeInstanceOf(TypeError);
+    const put = async (version: string, text: string): Promise<string> => {
+      const bytes = new TextEncoder().encode(text);
+      const key = `models/${version}/${createHash('sha256').update(bytes).digest('hex')}.json`;
+      await t.store.put(key, bytes, { contentType: 'application/json' });
+      return key;
+    };
+    const broken = await put('v3', '{"format": 1,');
+    await expect(readManifest(t.store, broken)).rejects.toThrow(/^models\/v3\/[0-9a-f]{64}\.json is not valid JSON/);
+    const misplaced = await put('v4', JSON.stringify(manifest()));
+    await expect(readManifest(t.store, misplaced)).rejects.toThrow(`${misplaced} describes version v2, not v4; it was written to the wrong key`);
+    const renamed = misplaced.replace(/[0-9a-f]{64}/, '0'.repeat(64));
+    await t.store.put(renamed, new TextEncoder().encode(JSON.stringify(manifest())), { contentType: 'application/json' });
+    await expect(readManifest(t.store, renamed)).rejects.toBeInstanceOf(BlobIntegrityError);
+    await expect(readManifest(t.store, `models/v9/${'1'.repeat(64)}.json`)).rejects.toBeInstanceOf(BlobNotFoundError);
+    await expect(readManifest(t.store, '../v1.json')).rejects.toThrow(/is not a manifest key/);
   });
 
   it('lists the tensors an agent still has to download, each once', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fields } from '../state/commands.ts';
-import { BlobStoreError } from './blob-store-errors.ts';
-import type { CallOptions, S3BlobStore } from './s3-blob-store.ts';
+import { BlobIntegrityError, BlobStoreError } from './blob-store-errors.ts';
+import { sha256Hex, type CallOptions, type S3BlobStore } from './s3-blob-store.ts';
 import { s3Keys } from './s3-keys.ts';
 
 /** Tensor element types a manifest may name (safetensors' names). */
@@ -15,7 +15,7 @@ const tensorEntrySchema = z.strictObject({
 
 /**
  * A model version: every tensor by name (its content hash, shape and dtype) plus where it came
- * from. Stored as JSON at `models/<version>/manifest.json`; the tensors themselves live in the
+ * from. Stored as JSON at `models/<version>/<sha256>.json`; the tensors themselves live in the
  * content store. Field rules match the replicated state (`registerModelVersion`).
  */
 export const modelManifestSchema = z
@@ -52,31 +52,42 @@ export function parseModelManifest(input: unknown, source = 'manifest'): ModelMa
 }
 
 /**
- * Validates and stores a manifest at `models/<version>/manifest.json`; returns the key. Versions
- * are immutable: writing the same manifest again is a no-op, writing a different one to a version
- * that has one is refused (`manifest_exists`), so a merge that lost a race cannot replace the
- * manifest of a committed version. (The check precedes the write; the leader runs one merge at a time.)
+ * Validates and stores a manifest at `models/<version>/<sha256 of its bytes>.json`; returns the
+ * key, which the version's record in the replicated state names. Manifests are immutable and
+ * content-addressed: writing the same manifest again writes the same object, and a merge that
+ * lost a race leaves a manifest under its own key that no committed version names.
  */
 export async function writeManifest(blobs: S3BlobStore, manifest: ModelManifest, options: CallOptions = {}): Promise<string> {
   const valid = parseModelManifest(manifest);
-  const key = s3Keys.manifest(valid.version);
   const bytes = new TextEncoder().encode(`${JSON.stringify(valid, null, 1)}\n`);
-  if (await blobs.exists(key, options)) {
-    const existing = await blobs.getBytes(key, options);
-    if (Buffer.from(existing).equals(bytes)) return key;
-    throw new BlobStoreError(
-      'manifest_exists',
-      `${key} already holds another manifest; model versions are immutable, so write the merge as the next version instead`,
-    );
-  }
-  await blobs.put(key, bytes, { contentType: 'application/json', ...options });
+  const hash = sha256Hex(bytes);
+  const key = s3Keys.manifest(valid.version, hash);
+  if (!(await blobs.exists(key, options))) await blobs.put(key, bytes, { contentType: 'application/json', sha256: hash, ...options });
   return key;
 }
 
-/** Reads and validates the manifest of a version. @throws BlobNotFoundError, BlobStoreError (`invalid_manifest`) */
-export async function readManifest(blobs: S3BlobStore, version: string, options: CallOptions = {}): Promise<ModelManifest> {
-  const key = s3Keys.manifest(version);
-  const bytes = await blobs.getBytes(key, options);
+/**
+ * Reads and validates the manifest at `key` (as {@link writeManifest} named it), checking that its
+ * bytes hash to the name and that it describes the version its folder names.
+ * @throws BlobNotFoundError, BlobIntegrityError, BlobStoreError (`invalid_manifest`)
+ */
+export async function readManifest(blobs: S3BlobStore, key: string, options: CallOptions = {}): Promise<ModelManifest> {
+  manifestKeyParts(key);
+  return parseManifestBytes(await blobs.getBytes(key, options), key);
+}
+
+/** The version and hash a manifest key names; throws `invalid_manifest` for any other key. */
+function manifestKeyParts(key: string): { version: string; hash: string } {
+  const match = /^models\/(v[1-9][0-9]*)\/([0-9a-f]{64})\.json$/.exec(key);
+  if (match === null) throw new BlobStoreError('invalid_manifest', `${key} is not a manifest key (models/<version>/<sha256>.json)`);
+  return { version: match[1]!, hash: match[2]! };
+}
+
+/** Checks and parses manifest bytes read from `key` (by the cluster, or by an agent through a presigned URL). */
+export function parseManifestBytes(bytes: Uint8Array, key: string): ModelManifest {
+  const { version, hash } = manifestKeyParts(key);
+  const actual = sha256Hex(bytes);
+  if (actual !== hash) throw new BlobIntegrityError(key, hash, actual);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

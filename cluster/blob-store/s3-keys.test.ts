@@ -11,8 +11,8 @@ describe('s3Keys', () => {
     expect(s3Keys.resultsOf('j-42')).toBe('results/j-42/');
     expect(s3Keys.lora('zxq', 'j-42')).toBe('loras/zxq/j-42.safetensors');
     expect(s3Keys.tensor(HASH)).toBe(`tensors/sha256/0f/${HASH}`);
-    expect(s3Keys.manifest('v12')).toBe('models/v12/manifest.json');
-    for (const key of [s3Keys.upload('u-0123456789abcdef', 'a'), s3Keys.result('j-1', 'a'), s3Keys.lora('ab', 'j-1'), s3Keys.tensor(HASH), s3Keys.manifest('v1')]) {
+    expect(s3Keys.manifest('v12', HASH)).toBe(`models/v12/${HASH}.json`);
+    for (const key of [s3Keys.upload('u-0123456789abcdef', 'a'), s3Keys.result('j-1', 'a'), s3Keys.lora('ab', 'j-1'), s3Keys.tensor(HASH), s3Keys.manifest('v1', HASH)]) {
       expect(Object.values(S3_PREFIXES).some((prefix) => key.startsWith(prefix))).toBe(true);
     }
   });
@@ -24,6 +24,7 @@ describe('s3Keys', () => {
     expect(() => s3Keys.result('j-1', 'a/b.png')).toThrow(/invalid file name/);
     expect(() => s3Keys.lora('ZXQ', 'j-1')).toThrow(/invalid subject token "ZXQ"/);
     expect(() => s3Keys.tensor(HASH.toUpperCase())).toThrow(/invalid sha256/);
-    expect(() => s3Keys.manifest('12')).toThrow('invalid model version "12" for an S3 key: a version id looks like v12');
+    expect(() => s3Keys.manifest('v1', 'abc')).toThrow(/invalid sha256/);
+    expect(() => s3Keys.manifest('12', HASH)).toThrow('invalid model version "12" for an S3 key: a version id looks like v12');
   });
 });

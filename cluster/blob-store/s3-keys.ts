@@ -9,7 +9,7 @@ import { fields } from '../state/commands.ts';
  *   results/<job-id>/<name>                     images of an imagine job        written by an agent (presigned PUT)
  *   loras/<subject>/<job-id>.safetensors        the LoRA a train job produced   written by an agent (presigned PUT)
  *   tensors/sha256/<first 2 hex>/<sha256>       content-addressed tensors       written by the cluster
- *   models/<version>/manifest.json              a model version's manifest      written by the cluster
+ *   models/<version>/<sha256>.json              a model version's manifest      written by the cluster
  */
 
 /** A file name inside a job's folder: letters, digits, `.`, `_`, `-`; no leading dot; at most 128 characters. */
@@ -65,9 +65,12 @@ export const s3Keys = {
   },
   /** A content-addressed tensor: `tensors/sha256/ab/ab12...`. */
   tensor: (hash: string): string => `${S3_PREFIXES.tensors}${sha256(hash).slice(0, 2)}/${hash}`,
-  /** A model version's manifest: `models/v12/manifest.json`. */
-  manifest: (version: string): string =>
-    `${S3_PREFIXES.models}${check('model version', version, fields.versionId.safeParse(version).success, 'a version id looks like v12')}/manifest.json`,
+  /**
+   * A model version's manifest, named by the sha-256 of its bytes: `models/v12/3f5c....json`. A
+   * leader that dies after writing a manifest it never committed leaves a file no other can clash with.
+   */
+  manifest: (version: string, hash: string): string =>
+    `${S3_PREFIXES.models}${check('model version', version, fields.versionId.safeParse(version).success, 'a version id looks like v12')}/${sha256(hash)}.json`,
 } as const;
 
 /** True when `value` is a sha-256 digest as 64 lowercase hex digits. */

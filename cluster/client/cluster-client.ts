@@ -40,7 +40,7 @@ type RetryMode = 'leader' | 'any';
 type CallAuth = 'admin' | 'agent' | 'none';
 
 /** The unary methods of the Jobs service (Watch streams). */
-export type JobsUnaryMethod = 'Submit' | 'Cancel' | 'Get' | 'UploadPhotos' | 'ResultUrls' | 'AgentHeartbeat' | 'Claim' | 'Progress' | 'Complete' | 'Fail';
+export type JobsUnaryMethod = 'Submit' | 'Cancel' | 'Get' | 'UploadPhotos' | 'ResultUrls' | 'AgentHeartbeat' | 'Claim' | 'Progress' | 'Complete' | 'Fail' | 'ModelFiles';
 type JobsRequest<M extends keyof JobsDefinition> = JobsDefinition[M] extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer _ResOut> ? Req : never;
 type JobsResponse<M extends keyof JobsDefinition> = JobsDefinition[M] extends MethodDefinition<infer _Req, infer _Res, infer _ReqOut, infer ResOut> ? ResOut : never;
 

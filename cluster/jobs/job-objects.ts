@@ -18,8 +18,8 @@ export interface JobOutput {
   sha256: string;
 }
 
-/** Checks an output's bytes: undefined when they are good, else one sentence saying what is wrong. */
-export type OutputCheck = (name: string, bytes: Uint8Array, spec: JobSpec, signal: AbortSignal) => Promise<string | undefined>;
+/** Checks an output of `job`: undefined when its bytes are good, else one sentence saying what is wrong. */
+export type OutputCheck = (name: string, bytes: Uint8Array, job: Job, signal: AbortSignal) => Promise<string | undefined>;
 
 /** A job's kind and params as submitted (they were checked by `parseJobSpec` before the job entered the log). */
 export function specOf(job: Job): JobSpec {
@@ -69,7 +69,7 @@ export async function verifyOutputs(blobs: S3BlobStore, job: Job, reported: read
       if (error instanceof BlobNotFoundError) return { ok: false, reason: `output ${name} was never uploaded` };
       throw error;
     }
-    const problem = await check(name, bytes, spec, signal);
+    const problem = await check(name, bytes, job, signal);
     if (problem !== undefined) return { ok: false, reason: `output ${name}: ${problem}` };
     outputs.push({ name, key, bytes: bytes.byteLength, sha256: sha256Hex(bytes) });
   }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { loadProtos } from '../../proto/load.ts';
 import type { JobReply } from '../../proto/generated/teambooth/jobs/JobReply.ts';
 import type { JobsHandlers } from '../../proto/generated/teambooth/jobs/Jobs.ts';
+import { ContentStore } from '../blob-store/content-store.ts';
+import { readManifest, type ModelManifest } from '../blob-store/model-manifest.ts';
 import type { S3BlobStore } from '../blob-store/s3-blob-store.ts';
 import { CommandRejectedError, UnauthenticatedError } from '../raft/errors.ts';
 import type { ClusterBackend } from '../server/backend.ts';
@@ -12,7 +14,7 @@ import { grpcStatusFromError } from '../server/grpc-status.ts';
 import { authorizationToken, requireAdmin, unaryCall } from '../server/unary-call.ts';
 import { capabilitiesSchema, fields } from '../state/commands.ts';
 import { describeIssues } from '../state/describe-issues.ts';
-import type { AgentView, Job } from '../state/types.ts';
+import type { AgentView, Job, ModelVersion } from '../state/types.ts';
 import { agentTokenHash } from './agent-token.ts';
 import { ClaimWaiter } from './claim-waiter.ts';
 import { presignJobUrls, verifyOutputs, type OutputCheck } from './job-objects.ts';
@@ -71,6 +73,19 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
   const state = new StateAccess(options.backend, options.nodeId);
   const claims = new ClaimWaiter(state, now);
   const watches = new Set<grpc.ServerWritableStream<unknown, JobReply>>();
+  const content = new ContentStore({ blobs, logger });
+  /** Manifests read lately, by key (they never change); agents ask for the newest versions. */
+  const manifests = new Map<string, Promise<ModelManifest>>();
+  const manifestAt = (key: string, signal: AbortSignal): Promise<ModelManifest> => {
+    let found = manifests.get(key);
+    if (found === undefined) {
+      found = readManifest(blobs, key, { signal });
+      found.catch(() => manifests.delete(key));
+      manifests.set(key, found);
+      for (const old of manifests.keys()) if (manifests.size > 4) manifests.delete(old);
+    }
+    return found;
+  };
 
   const admin = <Req, Res>(run: (request: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
     unaryCall<Req, Res>(logger, now, (request, signal, metadata) => {
@@ -182,6 +197,7 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
       logger.info({ jobId: job.id, agentId: agent.id, outputs: verdict.outputs.length }, 'job succeeded');
       return reply(done, signal);
     }),
+    ModelFiles: agentCall(async (request, _agent, signal) => modelFiles(request, signal)),
     Fail: agentCall(async (request, agent, signal) => {
       requireJobId(request.jobId);
       const command = request.release
@@ -192,6 +208,21 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
       return reply(job, signal);
     }),
   };
+
+  /** Presigned GETs of a model version's manifest and of the tensors of it that an agent asks for. */
+  async function modelFiles(request: { version: string; hashes: string[] }, signal: AbortSignal) {
+    if (!fields.versionId.safeParse(request.version).success) throw new CommandRejectedError(`version ${JSON.stringify(request.version.slice(0, 40))} is not a version id: it looks like v3`, 'invalid');
+    if (request.hashes.length > 100_000) throw new CommandRejectedError(`ask for at most 100000 tensors at once (got ${request.hashes.length})`, 'invalid');
+    const version = await state.query<ModelVersion>({ type: 'getModelVersion', versionId: request.version }, signal, true);
+    const listed = new Set<string>();
+    if (request.hashes.length > 0) for (const tensor of Object.values((await manifestAt(version.manifestKey, signal)).tensors)) listed.add(tensor.sha256);
+    const urls: Record<string, string> = {};
+    for (const hash of request.hashes) {
+      if (!listed.has(hash)) throw new CommandRejectedError(`tensor ${hash.slice(0, 64)} is not part of model version ${version.id}; ask only for hashes its manifest lists`, 'invalid');
+      urls[hash] = (await content.presignGet(hash)).url;
+    }
+    return { manifestKey: version.manifestKey, manifestUrl: (await blobs.presignGet(version.manifestKey)).url, urls };
+  }
 
   /**
    * Streams a job: its state now (a linearizable read), then whenever this node's applied copy

@@ -1,37 +1,95 @@
-import type { OnnxGraph } from '../../gpu-agent/onnx/ir.ts';
+import type { LinearLayer } from '../../gpu-agent/lora/find-linear-layers.ts';
+import { findLinearLayers } from '../../gpu-agent/lora/find-linear-layers.ts';
 import { defaultTinyModelConfig } from '../../gpu-agent/tiny-model/tiny-model-config.ts';
 import { buildUnetGraph } from '../../gpu-agent/tiny-model/unet-graph.ts';
 import { TINY_TRAIN_DEFAULTS } from '../../gpu-agent/tiny-model/write-tiny-model.ts';
-import type { OutputCheck } from './job-objects.ts';
+import { MODEL_SETTINGS_FILE, parseTrainDefaults } from '../../gpu-agent/training/train-defaults.ts';
+import { TRAIN_DEFAULTS } from '../../gpu-agent/training/dreambooth-request.ts';
+import type { ContentStore } from '../blob-store/content-store.ts';
+import { readManifest } from '../blob-store/model-manifest.ts';
+import type { S3BlobStore } from '../blob-store/s3-blob-store.ts';
+import { parseLinearLayerIndex } from '../models/linear-layer-index.ts';
+import { ENTRY_PREFIX, linearIndexEntryName } from '../models/model-entry-names.ts';
+import type { ModelVersion } from '../state/types.ts';
+import { specOf, type OutputCheck } from './job-objects.ts';
 import { expectedLoraLayout, validateImageResult, validateLoraResult, type ExpectedLoraLayout } from './result-validation/index.ts';
+import type { StateAccess } from './state-access.ts';
+
+/** What checking a LoRA needs of the model a train job ran on: its UNet's linear layers and the rank its fine-tunes default to. */
+export interface TrainedModelShape {
+  linear: readonly LinearLayer[];
+  defaultRank: number;
+}
+
+/** The shape of a model version by id; null is the agents' built-in tiny model (jobs from before the cluster had a version). */
+export type ModelShapes = (version: string | null, signal: AbortSignal) => Promise<TrainedModelShape>;
+
+/** The built-in tiny model's shape, built once. */
+let tinyShape: TrainedModelShape | undefined;
+function builtInShape(): TrainedModelShape {
+  tinyShape ??= { linear: findLinearLayers(buildUnetGraph(defaultTinyModelConfig()).model.graph), defaultRank: TINY_TRAIN_DEFAULTS.rank };
+  return tinyShape;
+}
 
 /**
  * The checks a node runs on agents' uploads: an imagine job's PNGs must decode to the requested
- * size; a train job's LoRA must match the layout training produces for the base model's UNet at
- * the job's rank (keys, shapes, dtypes, finite values, bounded norms). `baseUnet` gives the base
- * model's UNet graph, built on first need; only its structure matters (the built-in tiny model's
- * by default); `defaultRank` is the rank agents train at when a job leaves it out (the model's
- * own default, as agents read it from its `teambooth.json`).
+ * size; a train job's LoRA must match the layout training produces for the UNet of the job's
+ * model version at the job's rank (keys, shapes, dtypes, finite values, bounded norms). When the
+ * job leaves the rank out, the agent used the model's own default (its `teambooth.json`), so the
+ * check does too.
  */
-export function createOutputCheck(
-  baseUnet: () => OnnxGraph = () => buildUnetGraph(defaultTinyModelConfig()).model.graph,
-  defaultRank: number = TINY_TRAIN_DEFAULTS.rank,
-): OutputCheck {
-  const layouts = new Map<number, ExpectedLoraLayout>();
-  let unet: OnnxGraph | undefined;
-  return async (_name, bytes, spec) => {
+export function createOutputCheck(shapes: ModelShapes = async () => builtInShape()): OutputCheck {
+  const layouts = new Map<string, ExpectedLoraLayout>();
+  return async (_name, bytes, job, signal) => {
+    const spec = specOf(job);
     if (spec.kind === 'imagine') {
       const verdict = await validateImageResult(bytes, { width: spec.params.width, height: spec.params.height });
       return verdict.ok ? undefined : verdict.reason;
     }
-    const rank = spec.params.rank ?? defaultRank;
-    let layout = layouts.get(rank);
+    const shape = await shapes(job.modelVersion, signal);
+    const rank = spec.params.rank ?? shape.defaultRank;
+    const key = `${job.modelVersion ?? 'built-in'}/${rank}`;
+    let layout = layouts.get(key);
     if (layout === undefined) {
-      unet ??= baseUnet();
-      layout = expectedLoraLayout(unet, { rank });
-      layouts.set(rank, layout);
+      layout = expectedLoraLayout(shape.linear, { rank });
+      layouts.set(key, layout);
+      for (const old of layouts.keys()) if (layouts.size > 16) layouts.delete(old);
     }
     const verdict = validateLoraResult(bytes, layout);
     return verdict.ok ? undefined : verdict.reason;
+  };
+}
+
+/**
+ * Model shapes read from the versions themselves: the UNet's linear-layer index saved at import
+ * and the model's `teambooth.json`, both through the version's manifest. Versions never change,
+ * so each is read once (the last few are kept).
+ */
+export function versionShapes(deps: { blobs: S3BlobStore; state: StateAccess; content: ContentStore }): ModelShapes {
+  const cache = new Map<string, Promise<TrainedModelShape>>();
+  const read = async (version: string, signal: AbortSignal): Promise<TrainedModelShape> => {
+    const record = await deps.state.query<ModelVersion>({ type: 'getModelVersion', versionId: version }, signal, true);
+    const manifest = await readManifest(deps.blobs, record.manifestKey, { signal });
+    const { content } = deps;
+    const unet = Object.keys(manifest.tensors).find((name) => name.startsWith(`${ENTRY_PREFIX.graph}unet/`) && name.endsWith('.onnx'));
+    const indexName = unet === undefined ? undefined : linearIndexEntryName(unet.slice(ENTRY_PREFIX.graph.length));
+    const index = indexName === undefined ? undefined : manifest.tensors[indexName];
+    if (index === undefined) throw new Error(`model version ${version} has no UNet linear-layer index; re-import the base model`);
+    const linear = parseLinearLayerIndex(await content.getVerified(index.sha256, { signal }), indexName!);
+    const settings = manifest.tensors[`${ENTRY_PREFIX.file}${MODEL_SETTINGS_FILE}`];
+    const defaults =
+      settings === undefined ? TRAIN_DEFAULTS : parseTrainDefaults(new TextDecoder().decode(await content.getVerified(settings.sha256, { signal })), `${MODEL_SETTINGS_FILE} of ${version}`);
+    return { linear, defaultRank: defaults.rank };
+  };
+  return (version, signal) => {
+    if (version === null) return Promise.resolve(builtInShape());
+    let found = cache.get(version);
+    if (found === undefined) {
+      found = read(version, signal);
+      found.catch(() => cache.delete(version));
+      cache.set(version, found);
+      for (const old of cache.keys()) if (cache.size > 8) cache.delete(old);
+    }
+    return found;
   };
 }

@@ -11,8 +11,10 @@ import { s3BlobStoreOptions } from '../blob-store/blob-store-from-config.ts';
 import { S3BlobStore } from '../blob-store/s3-blob-store.ts';
 import { createJobsService } from '../jobs/jobs-service.ts';
 import { startLeaseExpiry } from '../jobs/lease-expiry.ts';
-import { createOutputCheck } from '../jobs/output-checks.ts';
+import { createOutputCheck, versionShapes } from '../jobs/output-checks.ts';
+import { ContentStore } from '../blob-store/content-store.ts';
 import { StateAccess } from '../jobs/state-access.ts';
+import { startMergeRunner } from '../models/merge-runner.ts';
 import { GrpcTransport } from '../transport/grpc-transport.ts';
 import { startGrpcServer } from './grpc-server.ts';
 import { RaftNode } from './raft-node.ts';
@@ -44,7 +46,8 @@ const TINY_MODEL_IMAGE_SIZE = 64;
 
 /**
  * Starts one node: checks and locks its data dir, loads its log, starts the gRPC server
- * (peer, cluster and jobs services on one port), the Raft driver and the leader's lease keeper.
+ * (peer, cluster and jobs services on one port), the Raft driver, and the leader's lease keeper
+ * and merge runner.
  */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   if (config.join && !config.clusterId) {
@@ -106,13 +109,14 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     closers.push(() => node.stop());
     const blobs = new S3BlobStore(s3BlobStoreOptions(config.s3, { logger }));
     closers.push(async () => blobs.close());
+    const state = new StateAccess(node, config.id);
     const jobs = createJobsService({
       backend: node,
       blobs,
       nodeId: config.id,
       logger,
       leaseMs: config.jobs.leaseMs,
-      checkOutput: createOutputCheck(),
+      checkOutput: createOutputCheck(versionShapes({ blobs, state, content: new ContentStore({ blobs, logger }) })),
       modelSize: TINY_MODEL_IMAGE_SIZE,
     });
     const server = await startGrpcServer({
@@ -125,8 +129,10 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       maxMessageBytes: config.raft.maxMessageBytes,
     });
     closers.push(() => server.close());
-    const expiry = startLeaseExpiry({ state: new StateAccess(node, config.id), logger, intervalMs: config.jobs.leaseCheckMs });
+    const expiry = startLeaseExpiry({ state, logger, intervalMs: config.jobs.leaseCheckMs });
     closers.push(async () => expiry.stop());
+    const merges = startMergeRunner({ state, blobs, nodeId: config.id, logger });
+    closers.push(() => merges.stop());
     logger.info({ clusterId, address: server.address, members: bootstrap.voters }, 'node serving');
     return { address: server.address, clusterId, node, close: closeAll };
   } catch (error) {

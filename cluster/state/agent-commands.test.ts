@@ -93,7 +93,7 @@ describe('revokeAgent', () => {
     const h = new StateHarness();
     const trainer = h.agent('trainer', { canTrain: true, maxImageSize: 1024 });
     h.agent('viewer');
-    const train = h.ok<Job>({ type: 'submitJob', kind: 'train', params: {}, requester: 'u' });
+    const train = h.ok<Job>({ type: 'submitJob', kind: 'train', params: { token: 'zxq', classWord: 'dog' }, requester: 'u' });
     const big = h.ok<Job>({ type: 'submitJob', kind: 'imagine', params: { width: 1024 }, requester: 'u' });
     const small = h.ok<Job>({ type: 'submitJob', kind: 'imagine', params: { width: 512 }, requester: 'u' });
     h.ok({ type: 'leaseJob', agentId: trainer, leaseMs: 60_000, jobId: train.id });

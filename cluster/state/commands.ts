@@ -38,8 +38,8 @@ export const fields = {
   jobState: z.enum(['queued', 'leased', 'running', 'succeeded', 'failed', 'cancelled'], {
     error: requiredOr('must be one of queued, leased, running, succeeded, failed, cancelled'),
   }),
-  subjectStatus: z.enum(['reserved', 'training', 'merged', 'failed'], {
-    error: requiredOr('must be one of reserved, training, merged, failed'),
+  subjectStatus: z.enum(['reserved', 'training', 'merged', 'failed', 'retired'], {
+    error: requiredOr('must be one of reserved, training, merged, failed, retired'),
   }),
   agentStatus: z.enum(['active', 'paused', 'revoked'], { error: requiredOr('must be one of active, paused, revoked') }),
   kvKey: z.string().min(1, { error: 'must not be empty' }).max(256, { error: 'must be at most 256 characters' }),
@@ -89,6 +89,38 @@ const updateSubject = z.strictObject({
   status: fields.subjectStatus,
   /** Required when status is `merged`. */
   versionId: fields.versionId.optional(),
+});
+
+const nodeIdField = z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' });
+const byteCount = z.number().int({ error: 'must be a whole number' }).min(0, { error: 'must not be negative' });
+/** The leader begins (or, after a leader change, begins again) a merge job. */
+const startMerge = z.strictObject({ type: z.literal('startMerge'), jobId: fields.jobId, nodeId: nodeIdField });
+/** The leader's merge is written to the object store: make it the next version. */
+const commitMerge = z.strictObject({
+  type: z.literal('commitMerge'),
+  jobId: fields.jobId,
+  /** The id the new version gets (the next one); a mismatch means another version committed first. */
+  version: fields.versionId,
+  /** The version the merge was computed onto; it must still be current. */
+  parent: fields.versionId,
+  manifestKey: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'must be at most 1024 characters' }),
+  /** The subjects a rebuild keeps (ignored for a merge, whose subjects are the parent's plus its own). */
+  subjects: z.array(fields.subjectToken).max(4096, { error: 'at most 4096 subjects per version' }),
+  changedTensors: byteCount,
+  changedBytes: byteCount,
+  mergeMs: byteCount,
+});
+const failMerge = z.strictObject({
+  type: z.literal('failMerge'),
+  jobId: fields.jobId,
+  reason: z.string().min(1, { error: 'must say what went wrong' }).max(2000, { error: 'must be at most 2000 characters' }),
+});
+const setMergeSettings = z.strictObject({
+  type: z.literal('setMergeSettings'),
+  method: z.enum(['sum', 'orthogonal'], { error: requiredOr('must be sum or orthogonal') }).optional(),
+  /** Keep only this many newest subjects in the shared model (null: keep all). */
+  keepLastSubjects: z.int({ error: 'must be a whole number of subjects' }).min(1, { error: 'must be at least 1 (or null to keep every subject)' }).max(4096).nullable().optional(),
+  paused: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 const submitJob = z.strictObject({
@@ -190,6 +222,10 @@ export const commandSchema = z.discriminatedUnion('type', [
   rollbackModel,
   reserveSubject,
   updateSubject,
+  startMerge,
+  commitMerge,
+  failMerge,
+  setMergeSettings,
   submitJob,
   leaseJob,
   startJob,

@@ -4,7 +4,7 @@ import { StateHarness } from './test-harness.ts';
 import type { Job } from './types.ts';
 
 const submit = (h: StateHarness, requester: string, kind = 'imagine'): string =>
-  h.ok<Job>({ type: 'submitJob', kind, params: {}, requester }).id;
+  h.ok<Job>({ type: 'submitJob', kind, params: kind === 'train' ? { token: `${requester}-subject`, classWord: 'dog' } : {}, requester }).id;
 const lease = (h: StateHarness, agentId: string): string | null => h.ok<Job | null>({ type: 'leaseJob', agentId, leaseMs: 60_000 })?.id ?? null;
 
 describe('leaseJob without a job id serves requesters fairly', () => {

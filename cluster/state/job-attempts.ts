@@ -1,7 +1,27 @@
 import { dequeue, enqueue, markInactive } from './job-queue.ts';
 import { STATE_LIMITS } from './limits.ts';
 import type { StateData } from './state-data.ts';
+import { failSubjectOf } from './subject-lifecycle.ts';
 import type { Job } from './types.ts';
+
+/** A new queued job record: no attempt yet, created now. */
+export function newJob(fields: Pick<Job, 'id' | 'kind' | 'params' | 'requester' | 'idempotencyKey' | 'modelVersion' | 'basis'>, now: number): Job {
+  return {
+    ...fields,
+    state: 'queued',
+    attempts: 0,
+    leaseHolder: null,
+    leaseExpiresAt: null,
+    leasedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    progress: null,
+    result: null,
+    errors: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
 
 /** Orders job ids by creation (the log index in the id), so sets built in any order are walked the same way. */
 export function compareJobIds(a: string, b: string): number {
@@ -52,10 +72,15 @@ export function failForGood(data: StateData, job: Job, now: number, message: str
   endJob(data, job, 'failed', now);
 }
 
-/** Moves a job to a final state: out of the queue and the active set, with no lease, finished now. */
+/**
+ * Moves a job to a final state: out of the queue, the active set and the pending merges, with no
+ * lease, finished now. A train or merge job that did not succeed fails its subject.
+ */
 export function endJob(data: StateData, job: Job, state: 'succeeded' | 'failed' | 'cancelled', now: number): void {
   dequeue(data, job);
   markInactive(data, job);
+  data.pendingMerges.delete(job.id);
+  if (state !== 'succeeded') failSubjectOf(data, job, now);
   job.state = state;
   job.leaseHolder = null;
   job.leaseExpiresAt = null;

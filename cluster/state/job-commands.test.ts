@@ -26,6 +26,8 @@ describe('submitJob', () => {
       progress: null,
       result: null,
       errors: [],
+      modelVersion: null,
+      basis: null,
       createdAt: h.now,
       updatedAt: h.now,
     });
@@ -72,7 +74,7 @@ describe('leaseJob', () => {
     const viewer = h.agent('viewer', { canTrain: false });
     const trainer = h.agent('trainer', { canTrain: true });
     expect(h.run({ type: 'leaseJob', agentId: viewer, leaseMs: 1000 })).toEqual({ ok: true, value: null });
-    const train = h.ok<Job>({ type: 'submitJob', kind: 'train', params: { token: 'zxq' }, requester: 'u1' });
+    const train = h.ok<Job>({ type: 'submitJob', kind: 'train', params: { token: 'zxq', classWord: 'dog' }, requester: 'u1' });
     expect(h.run({ type: 'leaseJob', agentId: viewer, leaseMs: 1000 })).toEqual({ ok: true, value: null });
     const later = h.ok<Job>(imagine('after the train job'));
     expect(h.ok<Job>({ type: 'leaseJob', agentId: viewer, leaseMs: 1000 }).id).toBe(later.id);
@@ -83,9 +85,9 @@ describe('leaseJob', () => {
     const h = new StateHarness();
     const agentId = h.agent('box', { canTrain: true });
     h.ok(imagine('one'));
-    const merge = h.ok<Job>({ type: 'submitJob', kind: 'merge', params: {}, requester: 'leader' });
+    const train = h.ok<Job>({ type: 'submitJob', kind: 'train', params: { token: 'zxq', classWord: 'dog' }, requester: 'u1' });
     const two = h.ok<Job>(imagine('two'));
-    expect(h.ok<Job>({ type: 'leaseJob', agentId, leaseMs: 1000, kinds: ['merge'] }).id).toBe(merge.id);
+    expect(h.ok<Job>({ type: 'leaseJob', agentId, leaseMs: 1000, kinds: ['train'] }).id).toBe(train.id);
     expect(h.ok<Job>({ type: 'leaseJob', agentId, leaseMs: 1000, jobId: two.id }).id).toBe(two.id);
     expect(h.refused({ type: 'leaseJob', agentId, leaseMs: 1000, jobId: two.id })).toMatchObject({ code: 'failed_precondition', message: expect.stringMatching(/is leased, not queued/) });
   });
@@ -269,7 +271,9 @@ describe('submitJob checks that some agent can run the job', () => {
     // A paused agent still counts: the job waits for it to be resumed.
     h.ok({ type: 'setAgentStatus', agentId: a, status: 'paused' });
     expect(h.ok<Job>(imagine('a cat', { params: { width: 768, height: '2000' } })).state).toBe('queued');
-    expect(h.ok<Job>({ type: 'submitJob', kind: 'merge', params: {}, requester: 'leader' }).state).toBe('queued');
+    expect(h.refused({ type: 'submitJob', kind: 'merge', params: {}, requester: 'leader' }).message).toBe(
+      'merge jobs are created by the cluster when a train job succeeds; submit a train job instead',
+    );
   });
 
   it('names at most five agents', () => {
@@ -307,7 +311,6 @@ describe('leaseJob matches capabilities', () => {
     const big = h.agent('big', { maxImageSize: 1024 });
     const large = h.ok<Job>(imagine('large', { params: { prompt: 'large', width: 640, height: 1024 } }));
     const plain = h.ok<Job>(imagine('plain', { params: { prompt: 'plain', width: 'huge' } }));
-    const merge = h.ok<Job>({ type: 'submitJob', kind: 'merge', params: {}, requester: 'leader' });
     expect(h.run({ type: 'leaseJob', agentId: silent, leaseMs: 1000 })).toEqual({ ok: true, value: null });
     expect(h.refused({ type: 'leaseJob', agentId: silent, leaseMs: 1000, jobId: plain.id })).toEqual({
       code: 'failed_precondition',
@@ -317,7 +320,6 @@ describe('leaseJob matches capabilities', () => {
       `job ${large.id} needs 1024-pixel images and agent ${small} makes at most 512`,
     );
     expect(h.ok<Job>({ type: 'leaseJob', agentId: small, leaseMs: 1000 }).id).toBe(plain.id);
-    expect(h.ok<Job>({ type: 'leaseJob', agentId: small, leaseMs: 1000 }).id).toBe(merge.id);
     expect(h.run({ type: 'leaseJob', agentId: small, leaseMs: 1000 })).toEqual({ ok: true, value: null });
     expect(h.ok<Job>({ type: 'leaseJob', agentId: big, leaseMs: 1000 }).id).toBe(large.id);
   });
@@ -327,7 +329,7 @@ describe('reportProgress', () => {
   it('moves a leased job to running, stores the progress and renews the lease', () => {
     const h = new StateHarness();
     const agentId = h.agent('box', { canTrain: true });
-    const job = h.ok<Job>({ type: 'submitJob', kind: 'train', params: {}, requester: 'u1' });
+    const job = h.ok<Job>({ type: 'submitJob', kind: 'train', params: { token: 'zxq', classWord: 'dog' }, requester: 'u1' });
     const leasedAt = h.now;
     h.ok({ type: 'leaseJob', agentId, leaseMs: 1000 });
     h.now += 800;

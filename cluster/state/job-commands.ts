@@ -2,10 +2,12 @@ import { findUsableAgent } from './agent-lookup.ts';
 import { recordAgentFailure } from './agent-failures.ts';
 import type { CommandOf } from './commands.ts';
 import { pickFairJob } from './fair-scheduler.ts';
-import { compareJobIds, endJob, failAttempt, failForGood, releaseAttempt } from './job-attempts.ts';
+import { compareJobIds, endJob, failAttempt, failForGood, newJob, releaseAttempt } from './job-attempts.ts';
 import { missingAgentReason, whyAgentCannotRun } from './job-fit.ts';
 import { activeCount, dequeue, enqueue, markActive, queuedCount } from './job-queue.ts';
 import { recordDuration } from './job-stats.ts';
+import { queueMergeOf } from './merge-commands.ts';
+import { reserveSubjectForTraining } from './subject-lifecycle.ts';
 import { STATE_LIMITS } from './limits.ts';
 import { fail, ok } from './results.ts';
 import { idempotencyIndexKey, type ApplyContext, type StateData } from './state-data.ts';
@@ -47,6 +49,11 @@ export function applyJobCommand(data: StateData, command: JobCommand, ctx: Apply
       const job = held.job;
       endJob(data, job, 'succeeded', ctx.now);
       job.result = structuredClone(command.result);
+      if (job.kind === 'train') {
+        const loraKey = loraKeyOf(command.result);
+        const mergeJobId = loraKey === null ? null : queueMergeOf(data, job, loraKey, ctx);
+        if (mergeJobId !== null) job.result.mergeJobId = mergeJobId;
+      }
       recordDuration(data.stats[job.kind], ctx.now - (job.startedAt ?? job.leasedAt ?? ctx.now));
       return ok(views.job(job));
     }
@@ -82,31 +89,25 @@ function submitJob(data: StateData, command: CommandOf<'submitJob'>, ctx: ApplyC
     const existing = existingId === undefined ? undefined : data.jobs.get(existingId);
     if (existing) return ok(views.job(existing));
   }
+  if (command.kind === 'merge') return fail('invalid', 'merge jobs are created by the cluster when a train job succeeds; submit a train job instead');
   const missing = missingAgentReason(data, command);
   if (missing !== null) return fail('failed_precondition', `no registered agent can run this job: ${missing}`);
   const queued = queuedCount(data, command.requester);
   if (queued >= STATE_LIMITS.maxQueuedJobsPerRequester) {
     return fail('resource_exhausted', `you already have ${queued} queued jobs (the limit); wait for some to finish or cancel one with \`teambooth jobs cancel ID\``);
   }
-  const job: Job = {
-    id: `j-${ctx.index}`,
-    kind: command.kind,
-    params: structuredClone(command.params),
-    requester: command.requester,
-    idempotencyKey,
-    state: 'queued',
-    attempts: 0,
-    leaseHolder: null,
-    leaseExpiresAt: null,
-    leasedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    progress: null,
-    result: null,
-    errors: [],
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-  };
+  const id = `j-${ctx.index}`;
+  let basis: Job['basis'] = null;
+  if (command.kind === 'train') {
+    const reserved = reserveSubjectForTraining(data, { id, params: command.params, requester: command.requester }, ctx);
+    if (!reserved.ok) return reserved.result;
+    if (reserved.subject.slot !== null) basis = { seed: data.mergeSettings.basisSeed, slot: reserved.subject.slot };
+  }
+  const job = newJob(
+    { id, kind: command.kind, params: structuredClone(command.params), requester: command.requester, idempotencyKey, modelVersion: data.currentVersion, basis },
+    ctx.now,
+  );
+
   data.jobs.set(job.id, job);
   enqueue(data, job);
   if (idempotencyKey !== null) data.idempotencyIndex.set(idempotencyIndexKey(job.requester, idempotencyKey), job.id);
@@ -200,6 +201,14 @@ function expireLeases(data: StateData, command: CommandOf<'expireLeases'>, ctx: 
     expired.push({ jobId: id, agentId, state });
   }
   return ok({ expired });
+}
+
+/** The object key of the LoRA a train job's result names (its first output), or null. */
+function loraKeyOf(result: Record<string, unknown>): string | null {
+  const outputs = result.outputs;
+  if (!Array.isArray(outputs)) return null;
+  const key = (outputs[0] as { key?: unknown } | undefined)?.key;
+  return typeof key === 'string' ? key : null;
 }
 
 function unknownJob(jobId: string): AppliedResult {

@@ -20,6 +20,8 @@ describe('registerModelVersion', () => {
       manifestKey: 'manifests/base.json',
       subjects: [],
       mergeMethod: 'none',
+      slots: {},
+      mergeJobId: null,
       createdAt: h.now,
     });
     h.ok(reserve('zxq'));
@@ -85,6 +87,9 @@ describe('reserveSubject', () => {
       owner: 'alice',
       status: 'reserved',
       versionId: null,
+      slot: null,
+      trainJobId: null,
+      loraKey: null,
       createdAt: h.now,
       updatedAt: h.now,
     });
@@ -133,7 +138,9 @@ describe('updateSubject', () => {
     expect(h.refused({ type: 'updateSubject', token: 'zxq', status: 'merged', versionId: 'v9' }).code).toBe('not_found');
     expect(h.refused({ type: 'updateSubject', token: 'zxq', status: 'failed', versionId: 'v1' }).code).toBe('invalid');
     h.ok({ type: 'updateSubject', token: 'zxq', status: 'merged', versionId: 'v1' });
-    expect(h.refused({ type: 'updateSubject', token: 'zxq', status: 'failed' })).toMatchObject({ message: expect.stringMatching(/its status is final/) });
+    expect(h.refused({ type: 'updateSubject', token: 'zxq', status: 'failed' })).toMatchObject({ message: expect.stringMatching(/it can become retired/) });
+    h.ok({ type: 'updateSubject', token: 'zxq', status: 'retired' });
+    expect(h.refused({ type: 'updateSubject', token: 'zxq', status: 'merged', versionId: 'v1' })).toMatchObject({ message: expect.stringMatching(/its status is final/) });
     expect(h.refused({ type: 'updateSubject', token: 'nope', status: 'failed' }).code).toBe('not_found');
   });
 });

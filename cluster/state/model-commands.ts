@@ -7,12 +7,13 @@ import { views } from './views.ts';
 /** The commands handled here. */
 export type ModelCommand = CommandOf<'registerModelVersion' | 'rollbackModel' | 'reserveSubject' | 'updateSubject'>;
 
-/** Status changes `updateSubject` allows; `merged` is final. */
+/** Status changes `updateSubject` allows; `retired` is final. */
 const SUBJECT_TRANSITIONS: Record<SubjectStatus, readonly SubjectStatus[]> = {
   reserved: ['training', 'failed'],
   training: ['reserved', 'merged', 'failed'],
   failed: ['reserved', 'training'],
-  merged: [],
+  merged: ['retired'],
+  retired: [],
 };
 
 /**
@@ -66,6 +67,8 @@ function registerModelVersion(data: StateData, command: CommandOf<'registerModel
     manifestKey: command.manifestKey,
     subjects: [...command.subjects],
     mergeMethod: command.mergeMethod,
+    slots: {},
+    mergeJobId: null,
     createdAt: ctx.now,
   };
   data.versions.set(version.id, version);
@@ -96,6 +99,9 @@ function reserveSubject(data: StateData, command: CommandOf<'reserveSubject'>, c
     owner: command.owner,
     status: 'reserved',
     versionId: null,
+    slot: null,
+    trainJobId: null,
+    loraKey: null,
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
   };

@@ -38,7 +38,7 @@ describe('StateMachine.query', () => {
     const h = new StateHarness();
     const agentId = h.agent('box', { canTrain: true });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(h.ok<Job>({ type: 'submitJob', kind: i % 2 ? 'train' : 'imagine', params: { i }, requester: i < 3 ? 'u1' : 'u2' }).id);
+    for (let i = 0; i < 5; i++) ids.push(h.ok<Job>({ type: 'submitJob', kind: i % 2 ? 'train' : 'imagine', params: { i, token: `tok${i}`, classWord: 'dog' }, requester: i < 3 ? 'u1' : 'u2' }).id);
     h.ok({ type: 'leaseJob', agentId, leaseMs: 1000 });
     const list = (q: Record<string, unknown>) => h.query<{ jobs: Job[] }>({ type: 'listJobs', ...q }).jobs.map((j) => j.id);
     expect(list({})).toEqual(ids);
@@ -62,7 +62,7 @@ describe('StateMachine.query', () => {
       currentVersion: 'v1',
       modelVersions: 1,
       agents: { active: 1, paused: 0, revoked: 1 },
-      subjects: { reserved: 1, training: 0, merged: 0, failed: 0 },
+      subjects: { reserved: 1, training: 0, merged: 0, failed: 0, retired: 0 },
       jobs: { queued: 1, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
       kvKeys: 1,
       sessions: 1,

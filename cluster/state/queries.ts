@@ -36,6 +36,10 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('queueLength') }),
   z.strictObject({ type: z.literal('listModelVersions') }),
   z.strictObject({ type: z.literal('currentModel') }),
+  z.strictObject({ type: z.literal('getModelVersion'), versionId: fields.versionId }),
+  /** Merge jobs not yet ended, oldest first, with the merge settings (what the leader's merge runner reads). */
+  z.strictObject({ type: z.literal('pendingMerges') }),
+  z.strictObject({ type: z.literal('mergeSettings') }),
   z.strictObject({ type: z.literal('listSubjects'), status: fields.subjectStatus.optional(), owner: fields.principal.optional() }),
   z.strictObject({ type: z.literal('getSubject'), token: fields.subjectToken }),
   z.strictObject({ type: z.literal('kvGet'), key: fields.kvKey }),

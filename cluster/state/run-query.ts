@@ -39,6 +39,15 @@ export function runQuery(data: StateData, query: Query): unknown {
       return jobQueuePosition(data, findJob(data, query.jobId));
     case 'listModelVersions':
       return { versions: [...data.versions.values()].map(views.version), currentVersion: data.currentVersion };
+    case 'getModelVersion': {
+      const version = data.versions.get(query.versionId);
+      if (!version) throw new CommandRejectedError(`there is no model version ${query.versionId}; list them with \`teambooth model list\``, 'not_found');
+      return views.version(version);
+    }
+    case 'pendingMerges':
+      return { merges: [...data.pendingMerges].map((id) => views.job(data.jobs.get(id)!)), settings: { ...data.mergeSettings }, currentVersion: data.currentVersion };
+    case 'mergeSettings':
+      return { ...data.mergeSettings };
     case 'currentModel': {
       const current = data.currentVersion === null ? undefined : data.versions.get(data.currentVersion);
       return current ? views.version(current) : null;
@@ -80,7 +89,7 @@ function findJob(data: StateData, jobId: string): Job {
 function summary(data: StateData) {
   const agents: Record<AgentStatus, number> = { active: 0, paused: 0, revoked: 0 };
   for (const agent of data.agents.values()) agents[agent.status] += 1;
-  const subjects: Record<SubjectStatus, number> = { reserved: 0, training: 0, merged: 0, failed: 0 };
+  const subjects: Record<SubjectStatus, number> = { reserved: 0, training: 0, merged: 0, failed: 0, retired: 0 };
   for (const subject of data.subjects.values()) subjects[subject.status] += 1;
   const jobs: Record<JobState, number> = { queued: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
   for (const job of data.jobs.values()) jobs[job.state] += 1;

@@ -3,11 +3,11 @@ import { StorageError } from '../raft/errors.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { capabilitiesSchema, fields } from './commands.ts';
 import { describeIssues } from './describe-issues.ts';
-import type { StateParts } from './state-data.ts';
+import { defaultMergeSettings, type StateParts } from './state-data.ts';
 
 /** Marks the bytes as a Teambooth state snapshot; bump `SNAPSHOT_VERSION` when the layout changes. */
 const SNAPSHOT_FORMAT = 'teambooth-state';
-const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION = 3;
 
 const nullableTime = fields.timestamp.nullable();
 const jsonObject = z.record(z.string(), z.unknown());
@@ -27,6 +27,8 @@ const snapshotSchema = z.strictObject({
       manifestKey: z.string(),
       subjects: z.array(z.string()),
       mergeMethod: z.enum(['none', 'sum', 'orthogonal']),
+      slots: z.record(z.string(), count),
+      mergeJobId: fields.jobId.nullable(),
       createdAt: fields.timestamp,
     }),
   ),
@@ -37,6 +39,9 @@ const snapshotSchema = z.strictObject({
       owner: z.string(),
       status: fields.subjectStatus,
       versionId: fields.versionId.nullable(),
+      slot: count.nullable(),
+      trainJobId: fields.jobId.nullable(),
+      loraKey: z.string().nullable(),
       createdAt: fields.timestamp,
       updatedAt: fields.timestamp,
     }),
@@ -74,6 +79,8 @@ const snapshotSchema = z.strictObject({
         .nullable(),
       result: jsonObject.nullable(),
       errors: z.array(z.strictObject({ at: fields.timestamp, attempt: z.number().int().min(0), agentId: z.string().nullable(), message: z.string() })),
+      modelVersion: fields.versionId.nullable(),
+      basis: z.strictObject({ seed: count, slot: count }).nullable(),
       createdAt: fields.timestamp,
       updatedAt: fields.timestamp,
     }),
@@ -82,6 +89,12 @@ const snapshotSchema = z.strictObject({
   kv: z.array(z.tuple([z.string(), z.unknown()])),
   sessions: z.array(z.strictObject({ clientId: z.string(), lastSeq: z.number().int().min(1), lastUsedAt: fields.timestamp, resultJson: z.string() })),
   stats: z.strictObject({ imagine: durationStat, train: durationStat, merge: durationStat }),
+  mergeSettings: z.strictObject({
+    method: z.enum(['sum', 'orthogonal']),
+    basisSeed: count,
+    keepLastSubjects: z.number().int().min(1).nullable(),
+    paused: z.boolean(),
+  }),
 });
 
 /** Encodes state parts as canonical JSON: equal state gives byte-identical snapshots on every replica. */
@@ -100,7 +113,8 @@ export function decodeSnapshot(bytes: Uint8Array): StateParts {
   const format = (json as { format?: unknown; version?: unknown } | null)?.format;
   const version = (json as { version?: unknown } | null)?.version;
   if (format !== SNAPSHOT_FORMAT) throw new StorageError(`data is not a Teambooth state snapshot (format ${JSON.stringify(format)})`);
-  if (version !== SNAPSHOT_VERSION) {
+  if (version === 2) json = upgradeFromVersion2(json as Record<string, unknown>);
+  else if (version !== SNAPSHOT_VERSION) {
     throw new StorageError(`state snapshot has layout version ${JSON.stringify(version)}, this build reads version ${SNAPSHOT_VERSION}; run a matching teambooth release`);
   }
   const parsed = snapshotSchema.safeParse(json);
@@ -108,6 +122,19 @@ export function decodeSnapshot(bytes: Uint8Array): StateParts {
   const { format: _format, version: _version, ...parts } = parsed.data;
   checkConsistency(parts);
   return parts;
+}
+
+/** Layout 2 (before model versions were merged by the cluster): the new fields take their empty values. */
+function upgradeFromVersion2(json: Record<string, unknown>): Record<string, unknown> {
+  const records = (key: string): Record<string, unknown>[] => (Array.isArray(json[key]) ? (json[key] as Record<string, unknown>[]) : []);
+  return {
+    ...json,
+    version: SNAPSHOT_VERSION,
+    versions: records('versions').map((v) => ({ ...v, slots: {}, mergeJobId: null })),
+    subjects: records('subjects').map((s) => ({ ...s, slot: null, trainJobId: null, loraKey: null })),
+    jobs: records('jobs').map((j) => ({ ...j, modelVersion: null, basis: null })),
+    mergeSettings: defaultMergeSettings(),
+  };
 }
 
 /** Cross-record invariants a corrupt or hand-edited snapshot could break. */
@@ -120,7 +147,9 @@ function checkConsistency(parts: StateParts): void {
   const queued = new Set(parts.queue);
   if (queued.size !== parts.queue.length) fail('a job is queued twice');
   for (const id of parts.queue) if (jobStates.get(id) !== 'queued') fail(`job ${id} is in the queue but not queued`);
-  for (const [id, state] of jobStates) if (state === 'queued' && !queued.has(id)) fail(`queued job ${id} is missing from the queue`);
+  const merges = new Set(parts.jobs.filter((job) => job.kind === 'merge').map((job) => job.id));
+  for (const id of parts.queue) if (merges.has(id)) fail(`merge job ${id} is in the agents' queue`);
+  for (const [id, state] of jobStates) if (state === 'queued' && !queued.has(id) && !merges.has(id)) fail(`queued job ${id} is missing from the queue`);
   const versionIds = new Set(parts.versions.map((version) => version.id));
   if (parts.currentVersion !== null && !versionIds.has(parts.currentVersion)) fail(`current version ${parts.currentVersion} is not in the version list`);
   if (new Set(parts.agents.map((agent) => agent.id)).size !== parts.agents.length) fail('two agents share an id');

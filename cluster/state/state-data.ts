@@ -2,7 +2,7 @@ import { enqueue, markActive } from './job-queue.ts';
 import { emptyDurationStats } from './job-stats.ts';
 import { STATE_LIMITS } from './limits.ts';
 import { SessionTable } from './session-table.ts';
-import type { Agent, DurationStat, Job, JobKind, ModelVersion, Session, Subject } from './types.ts';
+import type { Agent, DurationStat, Job, JobKind, MergeSettings, ModelVersion, Session, Subject } from './types.ts';
 
 /**
  * The in-memory replicated state. Maps keep insertion order, which is the order entries were
@@ -24,6 +24,9 @@ export interface StateData {
   sessions: SessionTable;
   /** Run durations of succeeded jobs per kind, for wait estimates. */
   stats: Record<JobKind, DurationStat>;
+  mergeSettings: MergeSettings;
+  /** Derived: ids of merge jobs not yet ended (queued or running), oldest first; the leader runs them in order. */
+  pendingMerges: Set<string>;
   /** Derived: lowercased name -> id of every agent that is not revoked. */
   agentNameIndex: Map<string, string>;
   /** Derived: token hash -> id of every agent that is not revoked. */
@@ -55,6 +58,12 @@ export interface StateParts {
   kv: [string, unknown][];
   sessions: Session[];
   stats: Record<JobKind, DurationStat>;
+  mergeSettings: MergeSettings;
+}
+
+/** Merge settings of a new cluster: orthogonal merges, keep every subject, a fixed basis seed. */
+export function defaultMergeSettings(): MergeSettings {
+  return { method: 'orthogonal', basisSeed: 0x7eab_b007, keepLastSubjects: null, paused: false };
 }
 
 /** The key of a job's idempotency key in {@link StateData.idempotencyIndex}. */
@@ -76,6 +85,8 @@ export function createStateData(parts?: StateParts): StateData {
     kv: new Map(parts?.kv ?? []),
     sessions: new SessionTable(STATE_LIMITS.maxSessions, parts?.sessions ?? []),
     stats: parts?.stats ?? emptyDurationStats(),
+    mergeSettings: parts?.mergeSettings ?? defaultMergeSettings(),
+    pendingMerges: new Set(),
     agentNameIndex: new Map(),
     agentTokenIndex: new Map(),
     idempotencyIndex: new Map(),
@@ -96,7 +107,9 @@ export function createStateData(parts?: StateParts): StateData {
   }
   for (const job of data.jobs.values()) {
     if (job.idempotencyKey !== null) data.idempotencyIndex.set(idempotencyIndexKey(job.requester, job.idempotencyKey), job.id);
-    if (job.state === 'leased' || job.state === 'running') markActive(data, job);
+    if (job.kind === 'merge') {
+      if (job.state === 'queued' || job.state === 'running') data.pendingMerges.add(job.id);
+    } else if (job.state === 'leased' || job.state === 'running') markActive(data, job);
   }
   return data;
 }
@@ -115,6 +128,7 @@ export function stateParts(data: StateData): StateParts {
     kv: [...data.kv.entries()],
     sessions: data.sessions.list(),
     stats: data.stats,
+    mergeSettings: data.mergeSettings,
   };
 }
 

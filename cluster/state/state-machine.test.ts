@@ -155,7 +155,7 @@ describe('StateMachine snapshot and restore', () => {
       const flaky = h.agent('flaky');
       const silent = h.agent('silent', null);
       const jobs = ['alice', 'alice', 'bob', 'alice', 'carol', 'bob', 'dave', 'erin'].map(
-        (requester, i) => h.ok<{ id: string }>({ type: 'submitJob', kind: i === 1 ? 'train' : 'imagine', params: { width: i === 3 ? 1024 : 256 }, requester }).id,
+        (requester, i) => h.ok<{ id: string }>({ type: 'submitJob', kind: i === 1 ? 'train' : 'imagine', params: { width: i === 3 ? 1024 : 256, token: `tok${i}`, classWord: 'dog' }, requester }).id,
       );
       const lease = (agentId: string) => h.ok<{ id: string }>({ type: 'leaseJob', agentId, leaseMs: 30_000 });
       const first = lease(big);

@@ -4,6 +4,7 @@ import { checkCommand, proposalIdentitySchema, proposalSchema, type Command, typ
 import { describeIssues } from './describe-issues.ts';
 import { applyJobCommand } from './job-commands.ts';
 import { applyKvCommand } from './kv-commands.ts';
+import { applyMergeCommand } from './merge-commands.ts';
 import { applyModelCommand } from './model-commands.ts';
 import { parseQuery } from './queries.ts';
 import { fail, ok } from './results.ts';
@@ -119,6 +120,11 @@ export class StateMachine {
         case 'reserveSubject':
         case 'updateSubject':
           return applyModelCommand(this.data, command, ctx);
+        case 'startMerge':
+        case 'commitMerge':
+        case 'failMerge':
+        case 'setMergeSettings':
+          return applyMergeCommand(this.data, command, ctx);
         case 'submitJob':
         case 'leaseJob':
         case 'startJob':

@@ -30,10 +30,18 @@ export interface ModelVersion {
   /** Subject tokens the version contains. */
   subjects: string[];
   mergeMethod: MergeMethod;
+  /** Each subject's slot of the orthogonal basis (orthogonal merges; empty otherwise). */
+  slots: Record<string, number>;
+  /** The merge job that produced the version; null for an import. */
+  mergeJobId: string | null;
   createdAt: number;
 }
 
-export type SubjectStatus = 'reserved' | 'training' | 'merged' | 'failed';
+/**
+ * `retired`: dropped from the shared model by the retention policy; the token stays its owner's
+ * and the subject's LoRA stays in the store, but its orthogonal slot is free again.
+ */
+export type SubjectStatus = 'reserved' | 'training' | 'merged' | 'failed' | 'retired';
 
 /** A token in the subject registry (e.g. `zxq` for "zxq dog"). A token is taken once. */
 export interface Subject {
@@ -43,8 +51,27 @@ export interface Subject {
   status: SubjectStatus;
   /** The version that first merged the subject; null until merged. */
   versionId: string | null;
+  /** Its slot of the orthogonal basis while it holds one (training with method orthogonal); null otherwise. */
+  slot: number | null;
+  /** The train job that made (or makes) its LoRA; null for a subject reserved by hand. */
+  trainJobId: string | null;
+  /** Object-store key of its LoRA once the train job succeeded; null before. */
+  loraKey: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * How the leader folds fine-tunes into the shared model. `basisSeed` seeds the orthogonal basis
+ * every subject's slot is taken from (fixed for the cluster's life). `keepLastSubjects`: when a
+ * version holds more subjects, the next version is rebuilt from the base with only the newest
+ * ones (null keeps all). `paused`: merges wait in the queue until resumed.
+ */
+export interface MergeSettings {
+  method: 'sum' | 'orthogonal';
+  basisSeed: number;
+  keepLastSubjects: number | null;
+  paused: boolean;
 }
 
 /** What an agent reports about its hardware. */
@@ -129,6 +156,14 @@ export interface Job {
   progress: JobProgress | null;
   result: Record<string, unknown> | null;
   errors: JobError[];
+  /**
+   * The model version the job runs on: the current version when an imagine or train job was
+   * submitted (null before any version exists: agents use their built-in model); for a merge
+   * job, the version it produced once it succeeded.
+   */
+  modelVersion: string | null;
+  /** A train job's slot of the orthogonal basis: the agent trains only `up` against these down-projections. */
+  basis: { seed: number; slot: number } | null;
   createdAt: number;
   updatedAt: number;
 }

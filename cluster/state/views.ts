@@ -24,7 +24,7 @@ export const views = {
     return structuredClone(job);
   },
   version(version: ModelVersion): ModelVersion {
-    return { ...version, subjects: [...version.subjects] };
+    return { ...version, subjects: [...version.subjects], slots: { ...version.slots } };
   },
   subject(subject: Subject): Subject {
     return { ...subject };

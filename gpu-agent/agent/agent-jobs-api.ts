@@ -3,7 +3,7 @@ import type { ClusterClient } from '../../cluster/client/cluster-client.ts';
 import type { AgentCapabilities, AgentStatus } from '../../cluster/state/types.ts';
 
 /**
- * The agent's port to the cluster: the five agent calls of the Jobs service (proto/jobs.proto)
+ * The agent's port to the cluster: the agent calls of the Jobs service (proto/jobs.proto)
  * with their JSON payloads decoded and checked, so the rest of the agent never sees the wire
  * format. {@link clusterJobsApi} implements it over the {@link ClusterClient}, which follows the
  * leader and retries across servers within one call's deadline.
@@ -32,6 +32,18 @@ export interface ClaimedJob extends JobUrls {
   /** This lease is attempt number `attempts` of the job. */
   attempts: number;
   leaseMs: number;
+  /** The shared model's version the job runs on; null for the agent's built-in model. */
+  modelVersion: string | null;
+  /** A train job's slot of the orthogonal basis (only `up` trains); null for a standard LoRA. */
+  basis: { seed: number; slot: number } | null;
+}
+
+/** Where to download a model version (see ModelFiles in proto/jobs.proto). */
+export interface ModelFiles {
+  manifestKey: string;
+  manifestUrl: string;
+  /** Tensor hash -> presigned GET URL, for the hashes asked for. */
+  urls: Record<string, string>;
 }
 
 /** One progress report; `loss` is NaN when not training. */
@@ -60,6 +72,8 @@ export interface AgentJobsApi {
   progress(jobId: string, report: ProgressReport, refreshUrls: boolean, signal: AbortSignal): Promise<JobUrls & { leaseMs: number }>;
   complete(jobId: string, outputs: readonly string[], signal: AbortSignal): Promise<void>;
   fail(jobId: string, failure: JobFailure, signal: AbortSignal): Promise<void>;
+  /** The manifest of a model version, and URLs of the tensors in `hashes`. */
+  modelFiles(version: string, hashes: readonly string[], signal: AbortSignal): Promise<ModelFiles>;
 }
 
 /** The longest long poll the Claim call allows. */
@@ -85,6 +99,8 @@ const jobSchema = z.looseObject({
   kind: z.string(),
   params: z.unknown(),
   attempts: z.number().int().nonnegative(),
+  modelVersion: z.string().nullish(),
+  basis: z.strictObject({ seed: z.number().int().nonnegative(), slot: z.number().int().nonnegative() }).nullish(),
 });
 
 function decode<T>(what: string, json: string, schema: z.ZodType<T>): T {
@@ -116,7 +132,17 @@ export function clusterJobsApi(client: Pick<ClusterClient, 'jobs'>): AgentJobsAp
       const reply = await client.jobs('Claim', { waitMs: wait, kinds: [...kinds] }, { ...agentCall, signal, deadlineMs: claimDeadlineMs(wait) });
       if (reply.job === '') return undefined;
       const job = decode('a job record', reply.job, jobSchema);
-      return { id: job.id, kind: job.kind, params: job.params, attempts: job.attempts, leaseMs: reply.leaseMs, inputs: { ...reply.inputs }, outputs: { ...reply.outputs } };
+      return {
+        id: job.id,
+        kind: job.kind,
+        params: job.params,
+        attempts: job.attempts,
+        leaseMs: reply.leaseMs,
+        modelVersion: job.modelVersion ?? null,
+        basis: job.basis ?? null,
+        inputs: { ...reply.inputs },
+        outputs: { ...reply.outputs },
+      };
     },
     async progress(jobId, report, refreshUrls, signal) {
       const reply = await client.jobs('Progress', { jobId, ...report, refreshUrls }, { ...agentCall, signal });
@@ -127,6 +153,11 @@ export function clusterJobsApi(client: Pick<ClusterClient, 'jobs'>): AgentJobsAp
     },
     async fail(jobId, failure, signal) {
       await client.jobs('Fail', { jobId, ...failure }, { ...agentCall, signal });
+    },
+    async modelFiles(version, hashes, signal) {
+      // The leader has every committed version; a follower may not have applied the newest yet.
+      const reply = await client.jobs('ModelFiles', { version, hashes: [...hashes] }, { ...agentCall, signal });
+      return { manifestKey: reply.manifestKey, manifestUrl: reply.manifestUrl, urls: { ...reply.urls } };
     },
   };
 }

@@ -5,7 +5,7 @@ import { JobInputError, LeaseLostError } from './agent-errors.ts';
 import type { AgentJobsApi, ClaimedJob, JobFailure, JobUrls } from './agent-jobs-api.ts';
 import type { JobOutput, RunnerContext } from './job-runner.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import { modelVersionFor, type ModelHost } from './model-host.ts';
+import { modelVersionOf, type ModelHost } from './model-host.ts';
 import { downloadFromUrl, uploadToUrl, type TransferOptions } from './presigned-transfer.ts';
 import { retryTransient } from './retry-transient.ts';
 import { runImagineJob } from './run-imagine-job.ts';
@@ -106,17 +106,19 @@ export class JobExecutor {
     const inputs = new Map<string, Uint8Array>();
     for (const name of Object.keys(claim.inputs)) inputs.set(name, await downloadFromUrl(name, urlOf(urls, 'inputs', name), transfer('inputs')));
     keeper.update({ phase: 'loading model' });
-    const loaded = await this.#options.models.get(modelVersionFor(spec), signal);
-    const context: RunnerContext = {
-      loaded,
-      inputs,
-      signal,
-      logger,
-      now: this.#options.now,
-      workDir: this.#options.workDir,
-      onProgress: ({ step, total, phase, loss }) => keeper.update({ step, total, phase, loss: loss ?? Number.NaN }),
-    };
-    const outputs = await runJob(spec, context);
+    const outputs = await this.#options.models.use(modelVersionOf(claim), signal, (loaded) => {
+      const context: RunnerContext = {
+        loaded,
+        inputs,
+        signal,
+        logger,
+        now: this.#options.now,
+        workDir: this.#options.workDir,
+        basis: claim.basis,
+        onProgress: ({ step, total, phase, loss }) => keeper.update({ step, total, phase, loss: loss ?? Number.NaN }),
+      };
+      return runJob(spec, context);
+    });
     keeper.update({ phase: 'uploading' });
     for (const output of outputs) await uploadToUrl(output.name, urlOf(urls, 'outputs', output.name), output.bytes, output.contentType, transfer('outputs'));
     return outputs.map((output) => output.name);

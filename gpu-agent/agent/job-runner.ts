@@ -27,6 +27,8 @@ export interface RunnerContext {
   now: () => number;
   /** A folder for scratch files (the compiled training graph). */
   workDir: string;
+  /** A train job's slot of the orthogonal basis: only `up` trains (null: a standard LoRA). */
+  basis: { seed: number; slot: number } | null;
 }
 
 /** One file a job produced, under the name the cluster expects (`image-0.png`, `lora.safetensors`). */

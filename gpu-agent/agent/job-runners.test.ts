@@ -36,7 +36,7 @@ afterAll(async () => {
 
 function context(inputs: ReadonlyMap<string, Uint8Array> = new Map()): RunnerContext & { progress: RunnerProgress[] } {
   const progress: RunnerProgress[] = [];
-  return { loaded, inputs, signal: new AbortController().signal, onProgress: (p) => progress.push(p), logger: pino({ level: 'silent' }), now: () => 0, workDir: join(dir, 'work'), progress };
+  return { loaded, inputs, signal: new AbortController().signal, onProgress: (p) => progress.push(p), logger: pino({ level: 'silent' }), now: () => 0, workDir: join(dir, 'work'), basis: null, progress };
 }
 
 const imagine = (params: Record<string, unknown>) => ({ ...imagineParamsSchema.parse({ prompt: 'a red star on a blue background', ...params }), seed: 42 });

@@ -23,6 +23,7 @@ function fakeApi(answer: (sent: Sent) => Promise<JobUrls & { leaseMs: number }> 
     claim: unused,
     complete: unused,
     fail: unused,
+    modelFiles: unused,
     progress: (_jobId, report, refreshUrls) => {
       const record = { ...report, refreshUrls };
       sent.push(record);

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { JobSpec } from '../../cluster/jobs/job-params.ts';
 import type { Device } from '../onnx/runtime.ts';
 import { loadStableDiffusionModel, type StableDiffusionModel } from '../pipeline/model-directory.ts';
 import { ensureTinyModel } from '../tiny-model/ensure-tiny-model.ts';
@@ -30,14 +29,13 @@ export interface ModelHostOptions {
   source: ModelSource;
   device: Device;
   logger: Logger;
+  /** Versions kept loaded when no job uses them (default 2): each merge makes a new version, and old ones must not pile up. */
+  keepLoaded?: number;
 }
 
-/**
- * The model version a job runs on. Every job runs on the built-in tiny model until jobs name a
- * version of the shared model; this is the one place that choice will be made.
- */
-export function modelVersionFor(_spec: JobSpec): string {
-  return TINY_MODEL_VERSION;
+/** The model version a job runs on: the version the cluster gave it, or the built-in model for jobs from before the cluster had one. */
+export function modelVersionOf(job: { modelVersion: string | null }): string {
+  return job.modelVersion ?? TINY_MODEL_VERSION;
 }
 
 /** The models as the agent ships today: the built-in tiny model, built once under `cacheDir/models`. */
@@ -51,7 +49,9 @@ export function builtInModelSource(cacheDir: string, logger: Logger): ModelSourc
 /** The loaded models of one agent, by version; concurrent requests for one version share its load. */
 export class ModelHost {
   readonly #options: ModelHostOptions;
+  /** Loads by version, least recently used first. */
   readonly #loads = new Map<string, Promise<LoadedModel>>();
+  readonly #inUse = new Map<string, number>();
   #released = false;
 
   constructor(options: ModelHostOptions) {
@@ -64,10 +64,40 @@ export class ModelHost {
     let load = this.#loads.get(version);
     if (load === undefined) {
       load = this.#load(version, signal);
-      this.#loads.set(version, load);
       load.catch(() => this.#loads.delete(version));
     }
+    this.#loads.delete(version);
+    this.#loads.set(version, load);
     return load;
+  }
+
+  /**
+   * Runs `work` on the model `version`, which stays loaded meanwhile. Afterwards, versions beyond
+   * the `keepLoaded` most recently used that no job is using are released.
+   */
+  async use<T>(version: string, signal: AbortSignal, work: (loaded: LoadedModel) => Promise<T>): Promise<T> {
+    this.#inUse.set(version, (this.#inUse.get(version) ?? 0) + 1);
+    try {
+      return await work(await this.get(version, signal));
+    } finally {
+      const left = (this.#inUse.get(version) ?? 1) - 1;
+      if (left > 0) this.#inUse.set(version, left);
+      else this.#inUse.delete(version);
+      await this.#releaseUnused();
+    }
+  }
+
+  async #releaseUnused(): Promise<void> {
+    const keep = this.#options.keepLoaded ?? 2;
+    const versions = [...this.#loads.keys()];
+    for (const version of versions.slice(0, Math.max(0, versions.length - keep))) {
+      if (this.#inUse.has(version)) continue;
+      const load = this.#loads.get(version)!;
+      this.#loads.delete(version);
+      const loaded = await load.catch(() => undefined);
+      await loaded?.model.release();
+      this.#options.logger.info({ version }, 'model version released');
+    }
   }
 
   /** Frees every loaded model; later calls of {@link get} fail. */

@@ -12,7 +12,8 @@ import type { JobOutput, RunnerContext } from './job-runner.ts';
  * Runs a train job: DreamBooth-LoRA on the job's photos, written exactly as `teambooth train`
  * writes it (kohya safetensors with the teambooth metadata), so the cluster validates and merges
  * the same file a member could make locally. Settings the job leaves out take the model's own
- * defaults (its `teambooth.json`), as `teambooth train` does. Outputs `lora.safetensors`.
+ * defaults (its `teambooth.json`), as `teambooth train` does. With an orthogonal slot, the
+ * down-projections are that slot of the cluster's basis and only `up` trains. Outputs `lora.safetensors`.
  */
 export async function runTrainJob(params: TrainParams & { seed: number }, context: RunnerContext): Promise<JobOutput[]> {
   const { loaded, signal } = context;
@@ -31,7 +32,18 @@ export async function runTrainJob(params: TrainParams & { seed: number }, contex
   try {
     result = await trainDreamBoothLora(
       loaded.model,
-      { images, token: params.token, classWord: params.classWord, steps, learningRate, rank, alpha: rank, seed: params.seed, flip: false },
+      {
+        images,
+        token: params.token,
+        classWord: params.classWord,
+        steps,
+        learningRate,
+        rank,
+        alpha: rank,
+        seed: params.seed,
+        flip: false,
+        ...(context.basis === null ? {} : { orthogonalSlot: { basisSeed: context.basis.seed, slot: context.basis.slot } }),
+      },
       {
         signal,
         logger: context.logger,
@@ -52,7 +64,7 @@ export async function runTrainJob(params: TrainParams & { seed: number }, contex
     finalLoss: result.finalLoss,
     seed: params.seed,
     learningRate,
-    mergeMethod: 'sum',
+    mergeMethod: context.basis === null ? 'sum' : 'orthogonal',
   });
   return [{ name: 'lora.safetensors', bytes, contentType: 'application/octet-stream' }];
 }

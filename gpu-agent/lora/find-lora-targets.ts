@@ -39,22 +39,26 @@ export function kohyaKey(modulePath: string, prefix = KOHYA_UNET_PREFIX): string
  * @throws NoLoraTargetsError when there is none, saying what the graph has instead.
  */
 export function findLoraTargets(graph: OnnxGraph, options: FindLoraTargetsOptions = {}): LoraTarget[] {
+  return selectLoraTargets(findLinearLayers(graph), graph.name, options);
+}
+
+/** {@link findLoraTargets} on linear layers found before (e.g. a model version's stored linear-layer index). */
+export function selectLoraTargets(linear: readonly LinearLayer[], graphName: string, options: FindLoraTargetsOptions = {}): LoraTarget[] {
   const modules = options.modules ?? DEFAULT_LORA_MODULES;
   const prefix = options.prefix ?? KOHYA_UNET_PREFIX;
-  const linear = findLinearLayers(graph);
   const targets = linear
     .filter((layer) => modules.some((m) => layer.modulePath === m || layer.modulePath.endsWith(`.${m}`)))
     .filter((layer) => options.include?.(layer.modulePath) ?? true)
     .map((layer) => ({ ...layer, key: kohyaKey(layer.modulePath, prefix) }));
   const keys = new Set<string>();
   for (const target of targets) {
-    if (keys.has(target.key)) throw new Error(`two modules of graph "${graph.name}" share the kohya key ${target.key}`);
+    if (keys.has(target.key)) throw new Error(`two modules of graph "${graphName}" share the kohya key ${target.key}`);
     keys.add(target.key);
   }
   if (targets.length === 0) {
     const found = linear.length === 0 ? 'it has no linear layer with a constant weight' : `its linear layers are ${linear.slice(0, 5).map((l) => l.modulePath).join(', ')}${linear.length > 5 ? ', ...' : ''}`;
     throw new NoLoraTargetsError(
-      `graph "${graph.name}" has no layer to adapt with LoRA (looked for modules named ${modules.join(', ')}; ${found}); ` +
+      `graph "${graphName}" has no layer to adapt with LoRA (looked for modules named ${modules.join(', ')}; ${found}); ` +
         'LoRA needs a Stable Diffusion UNet with diffusers-style attention (to_q, to_k, to_v, to_out.0)',
     );
   }

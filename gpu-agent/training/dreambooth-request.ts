@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OrthogonalSlot } from '../lora/orthogonal-basis.ts';
 import { MAX_SEED } from '../pipeline/gaussian-noise.ts';
 import type { AdamWSettings } from './append-adamw.ts';
 import type { InstanceImageFile } from './instance-images.ts';
@@ -40,6 +41,12 @@ export interface DreamBoothRequest {
   modules?: readonly string[];
   /** Fixed down-projections by kohya key: only the up-projections train (the orthogonal merge). */
   fixedDown?: ReadonlyMap<string, Float32Array>;
+  /**
+   * The subject's slot of the orthogonal merge, instead of `fixedDown`: the down-projections are
+   * that slot's rows of the seeded orthogonal basis of each adapted layer
+   * (`orthogonalDownProjections`), and only the up-projections train.
+   */
+  orthogonalSlot?: OrthogonalSlot;
   /** AdamW settings other than the learning rate (defaults: PyTorch's, clipping at 1). */
   optimizer?: Partial<AdamWSettings>;
 }
@@ -75,6 +82,7 @@ const schema = z.object({
     })
     .loose()
     .optional(),
+  orthogonalSlot: z.object({ basisSeed: z.int().min(0).max(2 ** 32 - 1), slot: z.int().min(0) }).optional(),
 });
 
 /** Checks a request's numbers and words; the images are checked when they are prepared. */
@@ -82,6 +90,9 @@ export function validateDreamBoothRequest(request: DreamBoothRequest): void {
   const parsed = schema.safeParse(request);
   if (!parsed.success) {
     throw new DreamBoothRequestError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; '));
+  }
+  if (request.fixedDown !== undefined && request.orthogonalSlot !== undefined) {
+    throw new DreamBoothRequestError('fixedDown and orthogonalSlot both fix the down-projections; give one of them');
   }
   const prior = request.priorPreservation;
   if (prior?.classImages !== undefined && prior.classImages.length > DREAMBOOTH_LIMITS.maxClassImages) {

@@ -38,13 +38,18 @@ export async function readTrainDefaults(directory: string, signal?: AbortSignal)
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return base;
     throw error;
   }
+  return parseTrainDefaults(text, join(directory, MODEL_SETTINGS_FILE));
+}
+
+/** The fine-tune defaults a settings file's text states (the rest from {@link TRAIN_DEFAULTS}); `source` names it in errors. */
+export function parseTrainDefaults(text: string, source: string): TrainDefaults {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error(`${join(directory, MODEL_SETTINGS_FILE)} is not valid JSON`);
+    throw new Error(`${source} is not valid JSON`);
   }
   const parsed = settingsSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${join(directory, MODEL_SETTINGS_FILE)} is not valid: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
-  return { ...base, ...parsed.data.trainDefaults };
+  if (!parsed.success) throw new Error(`${source} is not valid: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  return { steps: TRAIN_DEFAULTS.steps, learningRate: TRAIN_DEFAULTS.learningRate, rank: TRAIN_DEFAULTS.rank, ...parsed.data.trainDefaults };
 }

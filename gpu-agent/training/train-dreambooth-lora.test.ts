@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLoraFile, serializeLoraFile } from '../lora/lora-file.ts';
 import { mergeLoraIntoWeights } from '../lora/merge-lora.ts';
 import { findLoraTargets } from '../lora/find-lora-targets.ts';
+import { orthogonalDownProjections } from '../lora/orthogonal-basis.ts';
 import { normalValues, runGraph } from '../lora/testing/lora-test-support.ts';
 import type { OnnxGraph } from '../onnx/ir.ts';
 import { readModel } from '../onnx/read-model.ts';
@@ -123,6 +124,21 @@ describe('trainDreamBoothLora on the tiny model', () => {
     const orthogonal = await trainDreamBoothLora(model, { ...request, steps: 3, fixedDown }, { intraOpThreads: THREADS });
     expect(orthogonal.trained).toBe('up');
     for (const layer of orthogonal.lora.layers) expect(Array.from(layer.down)).toEqual(Array.from(fixedDown.get(layer.key)!));
+  });
+
+  it('trains only up-projections on its slot of the orthogonal basis when given an orthogonal slot', async () => {
+    const slot = { basisSeed: 7, slot: 2 };
+    const result = await trainDreamBoothLora(model, { ...request, steps: 3, orthogonalSlot: slot }, { intraOpThreads: THREADS });
+    expect(result.trained).toBe('up');
+    const basis = orthogonalDownProjections(findLoraTargets(unet), request.rank, slot);
+    expect(result.lora.layers).toHaveLength(basis.size);
+    for (const layer of result.lora.layers) expect(Array.from(layer.down)).toEqual(Array.from(basis.get(layer.key)!));
+    expect(result.lora.layers.some((layer) => layer.up.some((v) => v !== 0))).toBe(true);
+
+    const fixedDown = new Map(basis);
+    await expect(trainDreamBoothLora(model, { ...request, fixedDown, orthogonalSlot: slot })).rejects.toThrowError(/fixedDown and orthogonalSlot/);
+    await expect(trainDreamBoothLora(model, { ...request, orthogonalSlot: { basisSeed: 7, slot: -1 } })).rejects.toThrowError(/orthogonalSlot\.slot/);
+    await expect(trainDreamBoothLora(model, { ...request, orthogonalSlot: { basisSeed: 2 ** 32, slot: 0 } })).rejects.toThrowError(/orthogonalSlot\.basisSeed/);
   });
 
   it('refuses bad requests before training, saying what to change', async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { findLoraTargets } from '../lora/find-lora-targets.ts';
 import { initLoraWeights, type LoraWeights } from '../lora/lora-weights.ts';
+import { orthogonalDownProjections } from '../lora/orthogonal-basis.ts';
 import { readModel } from '../onnx/read-model.ts';
 import type { Device, Provider } from '../onnx/runtime.ts';
 import type { StableDiffusionModel } from '../pipeline/model-directory.ts';
@@ -51,7 +52,7 @@ export interface DreamBoothResult {
   /** Steps skipped because the gradient was not finite. */
   skippedSteps: number;
   prompt: string;
-  /** `up` only when fixed down-projections were given (orthogonal merge). */
+  /** `up` only when the down-projections were fixed (`fixedDown` or `orthogonalSlot`: the orthogonal merge). */
   trained: 'both' | 'up';
   provider: Provider;
   /** Milliseconds by the injected clock; `stepsPerSecond` is 0 when the clock did not move. */
@@ -86,8 +87,9 @@ export async function trainDreamBoothLora(model: StableDiffusionModel, request: 
   const data = await encodeTrainingData(model, request, { device, logger, ...(signal === undefined ? {} : { signal }) });
   const unet = (await readModel(join(model.directory, 'unet', 'model.onnx'), signal === undefined ? {} : { signal })).graph;
   const targets = findLoraTargets(unet, request.modules === undefined ? {} : { modules: request.modules });
-  const start = initLoraWeights(targets, { rank: request.rank, alpha: request.alpha, seed: request.seed, ...(request.fixedDown === undefined ? {} : { fixedDown: request.fixedDown }) });
-  const trained = request.fixedDown === undefined ? 'both' : 'up';
+  const fixedDown = request.fixedDown ?? (request.orthogonalSlot === undefined ? undefined : orthogonalDownProjections(targets, request.rank, request.orthogonalSlot));
+  const start = initLoraWeights(targets, { rank: request.rank, alpha: request.alpha, seed: request.seed, ...(fixedDown === undefined ? {} : { fixedDown }) });
+  const trained = fixedDown === undefined ? 'both' : 'up';
   const training = buildLoraTrainingGraph(unet, { lora: start, trainable: trained, optimizer: { ...defaultAdamWSettings(), ...request.optimizer } });
   signal?.throwIfAborted();
   const session = await createLoraTrainingSession(training, start, {

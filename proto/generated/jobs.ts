@@ -11,6 +11,8 @@ import type { FailRequest as _teambooth_jobs_FailRequest, FailRequest__Output as
 import type { JobRef as _teambooth_jobs_JobRef, JobRef__Output as _teambooth_jobs_JobRef__Output } from './teambooth/jobs/JobRef.ts';
 import type { JobReply as _teambooth_jobs_JobReply, JobReply__Output as _teambooth_jobs_JobReply__Output } from './teambooth/jobs/JobReply.ts';
 import type { JobsClient as _teambooth_jobs_JobsClient, JobsDefinition as _teambooth_jobs_JobsDefinition } from './teambooth/jobs/Jobs.ts';
+import type { ModelFilesReply as _teambooth_jobs_ModelFilesReply, ModelFilesReply__Output as _teambooth_jobs_ModelFilesReply__Output } from './teambooth/jobs/ModelFilesReply.ts';
+import type { ModelFilesRequest as _teambooth_jobs_ModelFilesRequest, ModelFilesRequest__Output as _teambooth_jobs_ModelFilesRequest__Output } from './teambooth/jobs/ModelFilesRequest.ts';
 import type { Photo as _teambooth_jobs_Photo, Photo__Output as _teambooth_jobs_Photo__Output } from './teambooth/jobs/Photo.ts';
 import type { ProgressReply as _teambooth_jobs_ProgressReply, ProgressReply__Output as _teambooth_jobs_ProgressReply__Output } from './teambooth/jobs/ProgressReply.ts';
 import type { ProgressRequest as _teambooth_jobs_ProgressRequest, ProgressRequest__Output as _teambooth_jobs_ProgressRequest__Output } from './teambooth/jobs/ProgressRequest.ts';
@@ -36,6 +38,8 @@ export interface ProtoGrpcType {
       JobRef: MessageTypeDefinition<_teambooth_jobs_JobRef, _teambooth_jobs_JobRef__Output>
       JobReply: MessageTypeDefinition<_teambooth_jobs_JobReply, _teambooth_jobs_JobReply__Output>
       Jobs: SubtypeConstructor<typeof grpc.Client, _teambooth_jobs_JobsClient> & { service: _teambooth_jobs_JobsDefinition }
+      ModelFilesReply: MessageTypeDefinition<_teambooth_jobs_ModelFilesReply, _teambooth_jobs_ModelFilesReply__Output>
+      ModelFilesRequest: MessageTypeDefinition<_teambooth_jobs_ModelFilesRequest, _teambooth_jobs_ModelFilesRequest__Output>
       Photo: MessageTypeDefinition<_teambooth_jobs_Photo, _teambooth_jobs_Photo__Output>
       ProgressReply: MessageTypeDefinition<_teambooth_jobs_ProgressReply, _teambooth_jobs_ProgressReply__Output>
       ProgressRequest: MessageTypeDefinition<_teambooth_jobs_ProgressRequest, _teambooth_jobs_ProgressRequest__Output>

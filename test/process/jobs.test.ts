@@ -1,19 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClient } from '../../cluster/client/cluster-client.ts';
-import { startTestS3, type TestS3 } from '../../cluster/blob-store/test-s3-fixture.ts';
-import { registerAgent } from '../../cluster/jobs/agent-token.ts';
+import type { TestS3 } from '../../cluster/blob-store/test-s3-fixture.ts';
 import { UnauthenticatedError, CommandRejectedError } from '../../cluster/raft/errors.ts';
-import type { AgentView, Job } from '../../cluster/state/types.ts';
+import type { Job } from '../../cluster/state/types.ts';
 import { parseLoraFile } from '../../gpu-agent/lora/lora-file.ts';
-import { ProcessCluster } from '../support/process-cluster.ts';
-import { TcpProxy } from '../support/tcp-proxy.ts';
+import { JobsStack, type AgentProcess } from '../support/jobs-stack.ts';
+import type { ProcessCluster } from '../support/process-cluster.ts';
+import type { TcpProxy } from '../support/tcp-proxy.ts';
 
 /**
  * The job lifecycle on real processes: three `teambooth node`s, the embedded S3 server (behind a
@@ -22,18 +20,10 @@ import { TcpProxy } from '../support/tcp-proxy.ts';
  * revoked; every job still ends exactly once with a checked result.
  */
 
-const BIN = resolve(import.meta.dirname, '../../bin/teambooth.js');
 const SUBJECT = resolve(import.meta.dirname, '../fixtures/subjects/smiley');
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-interface AgentProcess {
-  name: string;
-  token: string;
-  id: string;
-  process: ChildProcess;
-  exited: Promise<number | null>;
-}
-
+let stack: JobsStack;
 let s3: TestS3;
 let s3Proxy: TcpProxy;
 let cluster: ProcessCluster;
@@ -42,58 +32,20 @@ const agents: AgentProcess[] = [];
 const asAdmin = { mode: 'leader' as const, auth: 'admin' as const };
 
 beforeAll(async () => {
-  s3 = await startTestS3();
-  s3Proxy = await TcpProxy.start({ host: '127.0.0.1', port: s3.s3.port });
-  cluster = await ProcessCluster.start({
-    size: 3,
-    env: {
-      TEAMBOOTH_S3_EMBEDDED_LISTEN: s3Proxy.address,
-      TEAMBOOTH_S3_BUCKET: s3.bucket,
-      TEAMBOOTH_S3_DEADLINE_MS: '30000',
-      TEAMBOOTH_JOBS_LEASE_MS: '4000',
-      TEAMBOOTH_JOBS_LEASE_CHECK_MS: '200',
-    },
-  });
-  await cluster.waitForLeader();
-  admin = cluster.client({ deadlineMs: 30_000 });
+  stack = await JobsStack.start({ leaseMs: 4000 });
+  ({ s3, s3Proxy, cluster, admin } = stack);
 }, 120_000);
 
 afterAll(async () => {
   for (const agent of agents) agent.process.kill('SIGKILL');
   await Promise.all(agents.map((agent) => agent.exited));
-  await cluster?.close();
-  await s3Proxy?.close();
-  await s3?.close();
+  await stack?.close();
 });
 
-/** Registers an agent through the log; returns its id and token. */
-async function register(name: string): Promise<{ id: string; token: string }> {
-  const { result, token } = await registerAgent(admin, { name, owner: 'test' });
-  return { id: (result as AgentView).id, token };
-}
-
-/** Starts `teambooth agent` with a registered token; its log goes next to the nodes' logs. */
 async function startAgent(name: string, registered?: { id: string; token: string }): Promise<AgentProcess> {
-  const { id, token } = registered ?? (await register(name));
-  const log = createWriteStream(join(cluster.dir, `agent-${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [BIN, 'agent', '--servers', cluster.nodes.map((n) => n.address).join(','), '--cache-dir', join(cluster.dir, 'agent-cache'), '--device', 'cpu'], {
-    env: { ...process.env, TEAMBOOTH_AGENT_TOKEN: token, TEAMBOOTH_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  const agent: AgentProcess = { name, token, id, process: child, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
+  const agent = await stack.startAgent(name, registered);
   agents.push(agent);
-  await waitUntil(async () => ((await admin.query({ type: 'getAgent', agentId: id })) as AgentView).capabilities !== null, `agent ${name} to report its capabilities`);
   return agent;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; logs in ${cluster.dir}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function submit(kind: string, params: Record<string, unknown>, requester = 'alice'): Promise<Job> {
@@ -127,7 +79,7 @@ async function photos(): Promise<{ uploadId: string; names: string[] }> {
 describe('jobs on real processes', { timeout: 300_000 }, () => {
   it('catches an agent that uploads garbage, then a real agent completes the job', async () => {
     // A rogue agent, played by this test, is the only one registered yet, so it gets the job.
-    const rogue = await register('rogue');
+    const rogue = await stack.register('rogue');
     const client = new ClusterClient({ servers: cluster.nodes.map((n) => n.address), agentToken: rogue.token, logger: pino({ level: 'silent' }), deadlineMs: 20_000 });
     const asRogue = { mode: 'leader' as const, auth: 'agent' as const };
     try {

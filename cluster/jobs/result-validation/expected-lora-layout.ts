@@ -1,4 +1,5 @@
-import { findLoraTargets } from '../../../gpu-agent/lora/find-lora-targets.ts';
+import type { LinearLayer } from '../../../gpu-agent/lora/find-linear-layers.ts';
+import { findLoraTargets, selectLoraTargets } from '../../../gpu-agent/lora/find-lora-targets.ts';
 import { loraParameterNames } from '../../../gpu-agent/lora/inject-lora.ts';
 import type { OnnxGraph } from '../../../gpu-agent/onnx/ir.ts';
 
@@ -30,17 +31,19 @@ export interface ExpectedLoraLayoutOptions {
 }
 
 /**
- * The layout of the LoRA an agent trains on `unet` (the base model version's UNet graph): the
+ * The layout of the LoRA an agent trains on `unet` (the model version's UNet graph, or its linear
+ * layers as the version's linear-layer index stores them): the
  * targets come from `findLoraTargets`, the same call `trainDreamBoothLora` makes, and the names
  * from `loraParameterNames`; each target gets `lora_down` `[rank, in]`, `lora_up` `[out, rank]`
  * and a scalar `alpha`, as `serializeLoraFile` writes them. A change to training's choice of
  * layers therefore changes what the cluster expects, and a LoRA for another model or rank fails.
  * @throws NoLoraTargetsError when `unet` has no layer to adapt; RangeError for a bad rank.
  */
-export function expectedLoraLayout(unet: OnnxGraph, options: ExpectedLoraLayoutOptions): ExpectedLoraLayout {
+export function expectedLoraLayout(unet: OnnxGraph | readonly LinearLayer[], options: ExpectedLoraLayoutOptions): ExpectedLoraLayout {
   const { rank } = options;
   if (!Number.isInteger(rank) || rank < 1) throw new RangeError(`a LoRA rank must be a positive integer (got ${rank})`);
-  const targets = findLoraTargets(unet, options.modules === undefined ? {} : { modules: options.modules });
+  const select = options.modules === undefined ? {} : { modules: options.modules };
+  const targets = Array.isArray(unet) ? selectLoraTargets(unet, 'unet', select) : findLoraTargets(unet as OnnxGraph, select);
   const tensors = targets.flatMap(({ key, inFeatures, outFeatures }): ExpectedLoraTensor[] => {
     const names = loraParameterNames(key);
     return [

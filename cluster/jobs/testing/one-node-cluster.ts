@@ -41,7 +41,7 @@ export class OneNodeCluster {
       s3: { embeddedListen: `127.0.0.1:${s3.s3.port}`, bucket: s3.bucket, deadlineMs: 2_000 },
       jobs: { leaseMs: jobs.leaseMs ?? 30_000, leaseCheckMs: jobs.leaseCheckMs ?? 100 },
     });
-    const node = await startNode(toNodeConfig(config, TEST_ADMIN_TOKEN), pino({ level: 'silent' }));
+    const node = await startNode(toNodeConfig(config, TEST_ADMIN_TOKEN), pino({ level: process.env.TEST_NODE_LOG ?? 'silent' }));
     const cluster = new OneNodeCluster(node, s3, dir);
     await cluster.waitForLeader();
     return cluster;

@@ -11,6 +11,8 @@ import type { CompleteRequest as _teambooth_jobs_CompleteRequest, CompleteReques
 import type { FailRequest as _teambooth_jobs_FailRequest, FailRequest__Output as _teambooth_jobs_FailRequest__Output } from '../../teambooth/jobs/FailRequest.ts';
 import type { JobRef as _teambooth_jobs_JobRef, JobRef__Output as _teambooth_jobs_JobRef__Output } from '../../teambooth/jobs/JobRef.ts';
 import type { JobReply as _teambooth_jobs_JobReply, JobReply__Output as _teambooth_jobs_JobReply__Output } from '../../teambooth/jobs/JobReply.ts';
+import type { ModelFilesReply as _teambooth_jobs_ModelFilesReply, ModelFilesReply__Output as _teambooth_jobs_ModelFilesReply__Output } from '../../teambooth/jobs/ModelFilesReply.ts';
+import type { ModelFilesRequest as _teambooth_jobs_ModelFilesRequest, ModelFilesRequest__Output as _teambooth_jobs_ModelFilesRequest__Output } from '../../teambooth/jobs/ModelFilesRequest.ts';
 import type { ProgressReply as _teambooth_jobs_ProgressReply, ProgressReply__Output as _teambooth_jobs_ProgressReply__Output } from '../../teambooth/jobs/ProgressReply.ts';
 import type { ProgressRequest as _teambooth_jobs_ProgressRequest, ProgressRequest__Output as _teambooth_jobs_ProgressRequest__Output } from '../../teambooth/jobs/ProgressRequest.ts';
 import type { ResultUrlsReply as _teambooth_jobs_ResultUrlsReply, ResultUrlsReply__Output as _teambooth_jobs_ResultUrlsReply__Output } from '../../teambooth/jobs/ResultUrlsReply.ts';
@@ -84,6 +86,23 @@ export interface JobsClient extends grpc.Client {
   get(argument: _teambooth_jobs_JobRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_teambooth_jobs_JobReply__Output>): grpc.ClientUnaryCall;
   get(argument: _teambooth_jobs_JobRef, options: grpc.CallOptions, callback: grpc.requestCallback<_teambooth_jobs_JobReply__Output>): grpc.ClientUnaryCall;
   get(argument: _teambooth_jobs_JobRef, callback: grpc.requestCallback<_teambooth_jobs_JobReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Where to download a model version: its manifest, and the tensors the agent asks for (those it
+   * lacks). Only hashes the version's manifest lists are signed.
+   */
+  ModelFiles(argument: _teambooth_jobs_ModelFilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  ModelFiles(argument: _teambooth_jobs_ModelFilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  ModelFiles(argument: _teambooth_jobs_ModelFilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  ModelFiles(argument: _teambooth_jobs_ModelFilesRequest, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Where to download a model version: its manifest, and the tensors the agent asks for (those it
+   * lacks). Only hashes the version's manifest lists are signed.
+   */
+  modelFiles(argument: _teambooth_jobs_ModelFilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  modelFiles(argument: _teambooth_jobs_ModelFilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  modelFiles(argument: _teambooth_jobs_ModelFilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
+  modelFiles(argument: _teambooth_jobs_ModelFilesRequest, callback: grpc.requestCallback<_teambooth_jobs_ModelFilesReply__Output>): grpc.ClientUnaryCall;
   
   /**
    * Progress of a held job; renews its lease. Also refreshes the job's URLs when asked.
@@ -174,6 +193,12 @@ export interface JobsHandlers extends grpc.UntypedServiceImplementation {
   Get: grpc.handleUnaryCall<_teambooth_jobs_JobRef__Output, _teambooth_jobs_JobReply>;
   
   /**
+   * Where to download a model version: its manifest, and the tensors the agent asks for (those it
+   * lacks). Only hashes the version's manifest lists are signed.
+   */
+  ModelFiles: grpc.handleUnaryCall<_teambooth_jobs_ModelFilesRequest__Output, _teambooth_jobs_ModelFilesReply>;
+  
+  /**
    * Progress of a held job; renews its lease. Also refreshes the job's URLs when asked.
    */
   Progress: grpc.handleUnaryCall<_teambooth_jobs_ProgressRequest__Output, _teambooth_jobs_ProgressReply>;
@@ -205,6 +230,7 @@ export interface JobsDefinition extends grpc.ServiceDefinition {
   Complete: MethodDefinition<_teambooth_jobs_CompleteRequest, _teambooth_jobs_JobReply, _teambooth_jobs_CompleteRequest__Output, _teambooth_jobs_JobReply__Output>
   Fail: MethodDefinition<_teambooth_jobs_FailRequest, _teambooth_jobs_JobReply, _teambooth_jobs_FailRequest__Output, _teambooth_jobs_JobReply__Output>
   Get: MethodDefinition<_teambooth_jobs_JobRef, _teambooth_jobs_JobReply, _teambooth_jobs_JobRef__Output, _teambooth_jobs_JobReply__Output>
+  ModelFiles: MethodDefinition<_teambooth_jobs_ModelFilesRequest, _teambooth_jobs_ModelFilesReply, _teambooth_jobs_ModelFilesRequest__Output, _teambooth_jobs_ModelFilesReply__Output>
   Progress: MethodDefinition<_teambooth_jobs_ProgressRequest, _teambooth_jobs_ProgressReply, _teambooth_jobs_ProgressRequest__Output, _teambooth_jobs_ProgressReply__Output>
   ResultUrls: MethodDefinition<_teambooth_jobs_JobRef, _teambooth_jobs_ResultUrlsReply, _teambooth_jobs_JobRef__Output, _teambooth_jobs_ResultUrlsReply__Output>
   Submit: MethodDefinition<_teambooth_jobs_SubmitRequest, _teambooth_jobs_JobReply, _teambooth_jobs_SubmitRequest__Output, _teambooth_jobs_JobReply__Output>
