@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newJob } from '../cluster/state/job-attempts.ts';
 import type { Job } from '../cluster/state/types.ts';
 import { startJobProgress } from './commands/cluster-job-progress.ts';
-import { describeDuration, describeQueue, ordinal } from './commands/cluster-job-view.ts';
+import { describeDuration, describeQueue, ordinal } from '../cluster/client/job-wording.ts';
 
 const queue = (position: number, capableAgents: number, estimatedWaitMs: number | null) => ({ jobId: 'j-1', state: 'queued' as const, position, ahead: position - 1, capableAgents, estimatedWaitMs });
 

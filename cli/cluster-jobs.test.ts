@@ -2,17 +2,10 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedLoraLayout } from '../cluster/jobs/result-validation/index.ts';
 import type { AgentCapabilities } from '../cluster/state/types.ts';
-import { encodePng } from '../gpu-agent/image/png.ts';
-import { float32Tensor } from '../gpu-agent/lora/safetensors-format.ts';
-import { serializeSafetensors } from '../gpu-agent/lora/serialize-safetensors.ts';
-import { defaultTinyModelConfig } from '../gpu-agent/tiny-model/tiny-model-config.ts';
-import { buildUnetGraph } from '../gpu-agent/tiny-model/unet-graph.ts';
-import { TRAIN_DEFAULTS } from '../gpu-agent/training/dreambooth-request.ts';
 import { glyphPhotos } from '../gpu-agent/training/testing/glyph-photos.ts';
 import { runCli } from './run-cli.ts';
-import { ClusterCliContext, startTestCluster, type FakeAgent, type TestCluster } from './test-cluster.ts';
+import { ClusterCliContext, solidPng, startTestCluster, validLora, type FakeAgent, type TestCluster } from './test-cluster.ts';
 
 // One cluster for the file. Tests run in order: the first one runs before any agent is registered.
 let cluster: TestCluster;
@@ -32,26 +25,6 @@ const CAPABILITIES: AgentCapabilities = { provider: 'cpu', memoryMb: 4096, maxIm
 function cli(args: string[]): { ctx: ClusterCliContext; status: Promise<number> } {
   const ctx = new ClusterCliContext(cwd);
   return { ctx, status: runCli([...args, '--servers', cluster.address], ctx) };
-}
-
-/** A solid-colour PNG of the given size, as an agent would upload for an imagine job. */
-function solidPng(width: number, height: number, rgb: [number, number, number]): Promise<Buffer> {
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i += 3) data.set(rgb, i);
-  return encodePng({ width, height, data });
-}
-
-/** A LoRA with the layout the node expects of the tiny model at the default rank: zero up and down projections. */
-function validLora(): Uint8Array {
-  const rank = TRAIN_DEFAULTS.rank;
-  const layout = expectedLoraLayout(buildUnetGraph(defaultTinyModelConfig()).model.graph, { rank });
-  const tensors = new Map(
-    layout.tensors.map((tensor) => {
-      const size = tensor.shape.reduce((a, b) => a * b, 1);
-      return [tensor.name, float32Tensor(new Float32Array(size).fill(tensor.role === 'alpha' ? rank : 0), tensor.shape)] as const;
-    }),
-  );
-  return serializeSafetensors(tensors);
 }
 
 describe('teambooth imagine on a cluster without agents', () => {

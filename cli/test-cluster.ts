@@ -1,4 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { expectedLoraLayout } from '../cluster/jobs/result-validation/index.ts';
+import { encodePng } from '../gpu-agent/image/png.ts';
+import { float32Tensor } from '../gpu-agent/lora/safetensors-format.ts';
+import { serializeSafetensors } from '../gpu-agent/lora/serialize-safetensors.ts';
+import { defaultTinyModelConfig } from '../gpu-agent/tiny-model/tiny-model-config.ts';
+import { buildUnetGraph } from '../gpu-agent/tiny-model/unet-graph.ts';
+import { TRAIN_DEFAULTS } from '../gpu-agent/training/dreambooth-request.ts';
 import { ClusterClient, type ClusterClientOptions } from '../cluster/client/cluster-client.ts';
 import { OneNodeCluster, TEST_ADMIN_TOKEN } from '../cluster/jobs/testing/one-node-cluster.ts';
 import type { AgentCapabilities, Job } from '../cluster/state/types.ts';
@@ -119,4 +126,24 @@ export class ClusterCliContext extends FakeCliContext {
       this.waiters.push({ text, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
+}
+
+/** A solid-colour PNG of the given size, as an agent would upload for an imagine job. */
+export function solidPng(width: number, height: number, rgb: [number, number, number]): Promise<Buffer> {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i += 3) data.set(rgb, i);
+  return encodePng({ width, height, data });
+}
+
+/** A LoRA with the layout the node expects of the tiny model at the default rank: zero up and down projections. */
+export function validLora(): Uint8Array {
+  const rank = TRAIN_DEFAULTS.rank;
+  const layout = expectedLoraLayout(buildUnetGraph(defaultTinyModelConfig()).model.graph, { rank });
+  const tensors = new Map(
+    layout.tensors.map((tensor) => {
+      const size = tensor.shape.reduce((a, b) => a * b, 1);
+      return [tensor.name, float32Tensor(new Float32Array(size).fill(tensor.role === 'alpha' ? rank : 0), tensor.shape)] as const;
+    }),
+  );
+  return serializeSafetensors(tensors);
 }

@@ -1,5 +1,5 @@
 import type { TextSink } from '../context.ts';
-import { describeAttempt, describeQueue, isFinished, type JobUpdate } from './cluster-job-view.ts';
+import { describeAttempt, describeQueue, isFinished, type JobUpdate } from '../../cluster/client/job-wording.ts';
 import { startImagineProgress } from './imagine-progress.ts';
 
 /** Shows a followed cluster job to the person waiting for it, on standard error. */

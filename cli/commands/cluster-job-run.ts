@@ -5,7 +5,7 @@ import { withClient } from '../command-support.ts';
 import type { ClusterClientApi } from '../context.ts';
 import { downloadOutputs } from './cluster-job-download.ts';
 import { startJobProgress, type JobProgressReporter } from './cluster-job-progress.ts';
-import { describeErrors, isFinished, parseJobReply } from './cluster-job-view.ts';
+import { describeErrors, isFinished, parseJobReply } from '../../cluster/client/job-wording.ts';
 import { EXIT_INTERRUPTED, interruptible, type Interruption } from './local-model-command.ts';
 
 /** A job for the cluster, as `imagine` and `train` describe it in cluster mode. */

@@ -5,7 +5,8 @@ import type { CommandInput, CommonOptions } from '../command.ts';
 import { loadCommandConfig, printJson, serverOverrides } from '../command-support.ts';
 import { refuseLocalOnly, requesterOf, type ClusterJobFlags } from './cluster-job-flags.ts';
 import { runClusterJob } from './cluster-job-run.ts';
-import { describeRun, shownPath } from './cluster-job-view.ts';
+import { describeRun } from '../../cluster/client/job-wording.ts';
+import { shownPath } from './shown-path.ts';
 import { outputPaths, parseImagineFlags, type ImagineFlags, type ParsedImagine } from './imagine-options.ts';
 
 type ImagineClusterOptions = CommonOptions & ImagineFlags & ClusterJobFlags;

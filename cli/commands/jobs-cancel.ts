@@ -1,7 +1,7 @@
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { loadCommandConfig, serverOverrides, withClient } from '../command-support.ts';
-import { parseJobReply } from './cluster-job-view.ts';
+import { parseJobReply } from '../../cluster/client/job-wording.ts';
 
 interface JobsCancelOptions extends CommonOptions {
   servers?: string;

@@ -5,7 +5,7 @@ import { defineCommand } from '../command.ts';
 import { loadCommandConfig, printJson, serverOverrides, withClient } from '../command-support.ts';
 import { formatTable } from '../format-table.ts';
 import { UsageError } from '../usage-error.ts';
-import { describeRequest, formatTime } from './cluster-job-view.ts';
+import { describeRequest, formatTime } from '../../cluster/client/job-wording.ts';
 
 interface JobsListOptions extends CommonOptions {
   servers?: string;

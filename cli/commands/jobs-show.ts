@@ -2,7 +2,7 @@ import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { loadCommandConfig, printJson, serverOverrides, withClient } from '../command-support.ts';
 import { outputsOf } from './cluster-job-download.ts';
-import { describeAttempt, describeErrors, describeQueue, formatTime, parseJobReply, type JobUpdate } from './cluster-job-view.ts';
+import { describeAttempt, describeErrors, describeQueue, formatTime, parseJobReply, type JobUpdate } from '../../cluster/client/job-wording.ts';
 
 interface JobsShowOptions extends CommonOptions {
   servers?: string;

@@ -6,7 +6,8 @@ import { loadCommandConfig, printJson, serverOverrides } from '../command-suppor
 import type { ClusterClientApi } from '../context.ts';
 import { refuseLocalOnly, requesterOf, type ClusterJobFlags } from './cluster-job-flags.ts';
 import { runClusterJob } from './cluster-job-run.ts';
-import { describeRun, shownPath } from './cluster-job-view.ts';
+import { describeRun } from '../../cluster/client/job-wording.ts';
+import { shownPath } from './shown-path.ts';
 import { readPhotos, withTrainDefaults, type TrainNumberFlags } from './train-input.ts';
 import { parseTrainFlags, type ParsedTrain, type TrainFlags } from './train-options.ts';
 

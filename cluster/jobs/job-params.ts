@@ -24,14 +24,30 @@ const side = z
   .refine((value) => value % 8 === 0, { error: 'must be a multiple of 8 pixels (the VAE works on 8x8 blocks)' });
 
 export const imagineParamsSchema = z.strictObject({
-  prompt: z.string().trim().min(1, { error: 'must not be empty: describe the image' }).max(IMAGINE_LIMITS.maxPromptChars),
-  negativePrompt: z.string().max(IMAGINE_LIMITS.maxPromptChars).optional(),
-  seed: z.int().min(0).max(MAX_SEED).optional(),
-  steps: z.int().min(1).max(IMAGINE_LIMITS.maxSteps).default(IMAGINE_DEFAULTS.steps),
-  guidanceScale: z.number().min(1).max(IMAGINE_LIMITS.maxGuidance).default(IMAGINE_DEFAULTS.guidanceScale),
+  prompt: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty: describe the image' })
+    .max(IMAGINE_LIMITS.maxPromptChars, { error: `must be at most ${IMAGINE_LIMITS.maxPromptChars} characters` }),
+  negativePrompt: z.string().max(IMAGINE_LIMITS.maxPromptChars, { error: `must be at most ${IMAGINE_LIMITS.maxPromptChars} characters` }).optional(),
+  seed: z.int({ error: 'must be a whole number' }).min(0, { error: 'must not be negative' }).max(MAX_SEED, { error: `must be at most ${MAX_SEED}` }).optional(),
+  steps: z
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: `must be from 1 to ${IMAGINE_LIMITS.maxSteps}` })
+    .max(IMAGINE_LIMITS.maxSteps, { error: `must be from 1 to ${IMAGINE_LIMITS.maxSteps}` })
+    .default(IMAGINE_DEFAULTS.steps),
+  guidanceScale: z
+    .number({ error: 'must be a number' })
+    .min(1, { error: `must be from 1 to ${IMAGINE_LIMITS.maxGuidance}` })
+    .max(IMAGINE_LIMITS.maxGuidance, { error: `must be from 1 to ${IMAGINE_LIMITS.maxGuidance}` })
+    .default(IMAGINE_DEFAULTS.guidanceScale),
   width: side.default(64),
   height: side.default(64),
-  count: z.int().min(1).max(IMAGINE_LIMITS.maxCount).default(IMAGINE_DEFAULTS.count),
+  count: z
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: `must be from 1 to ${IMAGINE_LIMITS.maxCount}` })
+    .max(IMAGINE_LIMITS.maxCount, { error: `must be from 1 to ${IMAGINE_LIMITS.maxCount}` })
+    .default(IMAGINE_DEFAULTS.count),
   scheduler: z.enum(['ddim', 'euler', 'dpm']).optional(),
   /** A LoRA of a finished train job to apply, with its scale. */
   lora: z.strictObject({ jobId: fields.jobId, scale: z.number().min(0).max(4).default(1) }).optional(),

@@ -1,10 +1,9 @@
-import { relative } from 'node:path';
-import type { QueuePositionView } from '../../cluster/state/fair-scheduler.ts';
-import type { Job } from '../../cluster/state/types.ts';
-import { STATE_LIMITS } from '../../cluster/state/limits.ts';
+import type { QueuePositionView } from '../state/fair-scheduler.ts';
+import type { Job } from '../state/types.ts';
+import { STATE_LIMITS } from '../state/limits.ts';
 
 /**
- * How the CLI reads and words the job records of the Jobs service (proto/jobs.proto): the record
+ * How clients (the CLI, the chat bots) read and word the job records of the Jobs service (proto/jobs.proto): the record
  * itself, its place in the queue, its failed attempts, durations and paths, for people.
  */
 
@@ -80,10 +79,4 @@ export function describeRun(job: Job, agentId: string | null): string {
   const ran = describeDuration((job.finishedAt ?? began) - began);
   const queued = describeDuration((job.leasedAt ?? began) - job.createdAt);
   return `${ran} on ${agentId === null ? 'an agent' : `agent ${agentId}`} after ${queued} in the queue`;
-}
-
-/** A path as printed: relative to the working directory when it lies inside it. */
-export function shownPath(path: string, cwd: string): string {
-  const shown = relative(cwd, path);
-  return shown.startsWith('..') ? path : shown;
 }
