@@ -70,9 +70,9 @@ describe('teambooth model', () => {
   });
 
   it('shows and changes the merge settings, refusing values it cannot use', async () => {
-    expect((await cli(['model', 'settings'])).ctx.out).toBe('method: orthogonal\nkeep: every subject\nmerges: running\n');
-    expect((await cli(['model', 'settings', '--method', 'sum', '--keep-last', '3', '--pause'])).ctx.out).toBe('method: sum\nkeep: the 3 newest subjects\nmerges: paused\n');
-    expect((await cli(['model', 'settings', '--method', 'orthogonal', '--keep-last', 'all', '--resume'])).ctx.out).toBe('method: orthogonal\nkeep: every subject\nmerges: running\n');
+    expect((await cli(['model', 'settings'])).ctx.out).toBe('method: sum\nkeep: every subject\nmerges: running\n');
+    expect((await cli(['model', 'settings', '--method', 'orthogonal', '--keep-last', '3', '--pause'])).ctx.out).toBe('method: orthogonal\nkeep: the 3 newest subjects\nmerges: paused\n');
+    expect((await cli(['model', 'settings', '--method', 'sum', '--keep-last', 'all', '--resume'])).ctx.out).toBe('method: sum\nkeep: every subject\nmerges: running\n');
     const bad = await cli(['model', 'settings', '--keep-last', 'some']);
     expect(bad.status).toBe(2);
     expect(bad.ctx.err).toContain('--keep-last is a number of subjects from 1 to 4096, or "all" (got "some")');

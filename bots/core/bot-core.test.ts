@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importBaseVersion } from '../../cluster/models/model-versions.ts';
 import type { Job } from '../../cluster/state/types.ts';
 import { ensureTinyModel } from '../../gpu-agent/tiny-model/ensure-tiny-model.ts';
 import { solidPng, startTestCluster, validLora, type FakeAgent, type TestCluster } from '../../cli/test-cluster.ts';
-import { S3BlobStore } from '../../cluster/blob-store/s3-blob-store.ts';
-import { s3BlobStoreOptions } from '../../cluster/blob-store/blob-store-from-config.ts';
-import { configSchema } from '../../config/schema.ts';
 import { BotCore } from './bot-core.ts';
 import type { ChatAttachment, ChatMember, ChatMessage, ChatReply, ChatRequest } from './chat-port.ts';
 
@@ -179,10 +175,7 @@ describe('/train', () => {
 
   it('trains a subject, follows it into the shared model, and announces it in the channel', async () => {
     const tiny = await ensureTinyModel(join(dir, 'models'), { logger });
-    const config = configSchema.parse({ s3: { embeddedListen: cluster.s3Env.TEAMBOOTH_S3_EMBEDDED_LISTEN, bucket: cluster.s3Env.TEAMBOOTH_S3_BUCKET } });
-    const blobs = new S3BlobStore(s3BlobStoreOptions(config.s3, { logger }));
-    await importBaseVersion(tiny, { api: cluster.admin, blobs, logger, now: Date.now });
-    blobs.close();
+    await cluster.importBase(tiny);
 
     const req = request();
     const training = core.train(req, { photos: await fixturePhotos(4), token: 'vfy', classWord: 'glyph' });
@@ -198,7 +191,7 @@ describe('/train', () => {
     expect(subjects.reply.last?.text).toContain('• **vfy glyph** by <@1001>: in the model since v2');
     const model = request(bob);
     await core.model(model);
-    expect(model.reply.last?.text).toMatch(/^\*\*Model v2\*\*: 1 subjects \(vfy\)\n• v2 \(current\): vfy added \(orthogonal\)/);
+    expect(model.reply.last?.text).toMatch(/^\*\*Model v2\*\*: 1 subjects \(vfy\)\n• v2 \(current\): vfy added \(sum\)/);
   });
 });
 

@@ -160,7 +160,7 @@ export const modelSettingsCommand = defineCommand<SettingsOptions>({
   summary: 'show or change how fine-tunes are merged (method, retention, pause)',
   define(command) {
     command
-      .option('--method <name>', 'orthogonal (each subject trains against its own slot of a fixed basis) or sum')
+      .option('--method <name>', 'sum (standard LoRAs, the default) or orthogonal (each subject trains against its own slot of a fixed basis)')
       .option('--keep-last <n>', 'keep only the N newest subjects in the model, rebuilding from the base ("all" keeps every subject)')
       .option('--pause', 'hold merges in the queue (e.g. while reviewing or rolling back)')
       .option('--resume', 'run held merges again')

@@ -7,9 +7,10 @@ const base = { type: 'registerModelVersion', parent: null, manifestKey: 'models/
 const train = (token: string, requester = 'alice') => ({ type: 'submitJob', kind: 'train', params: { token, classWord: 'dog', uploadId: 'u-0123456789abcdef' }, requester });
 
 /** A cluster with a base version and an agent that trains; `trainAndFinish` runs a train job to success. */
-function cluster() {
+function cluster(method: 'sum' | 'orthogonal' = 'orthogonal') {
   const h = new StateHarness();
   h.ok(base);
+  h.ok({ type: 'setMergeSettings', method });
   const agentId = h.agent('trainer', { canTrain: true });
   const trainAndFinish = (token: string, requester = 'alice'): { job: Job; mergeJobId: string } => {
     const job = h.ok<Job>(train(token, requester));
@@ -46,9 +47,9 @@ describe('train jobs and the subject registry', () => {
     expect(h.ok<Job>(train('zxq')).basis?.slot).toBe(0);
   });
 
-  it('uses no slots with the sum method', () => {
-    const { h } = cluster();
-    expect(h.ok<MergeSettings>({ type: 'setMergeSettings', method: 'sum' }).method).toBe('sum');
+  it('uses no slots with the sum method, which a new cluster starts with', () => {
+    expect(new StateHarness().query<MergeSettings>({ type: 'mergeSettings' }).method).toBe('sum');
+    const { h } = cluster('sum');
     expect(h.ok<Job>(train('zxq')).basis).toBeNull();
   });
 });
@@ -137,7 +138,7 @@ describe('merge jobs', () => {
     const restored = new StateMachine();
     restored.restore(new TextEncoder().encode(JSON.stringify(old)));
     expect(restored.query({ type: 'getSubject', token: 'zxq' })).toMatchObject({ status: 'training', slot: null, trainJobId: null });
-    expect(restored.query({ type: 'mergeSettings' })).toMatchObject({ method: 'orthogonal', keepLastSubjects: null, paused: false });
+    expect(restored.query({ type: 'mergeSettings' })).toMatchObject({ method: 'sum', keepLastSubjects: null, paused: false });
     expect(restored.query({ type: 'currentModel' })).toMatchObject({ id: 'v1', slots: {}, mergeJobId: null });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orthogonalDownProjections, orthogonalSlotCapacity } from './orthogonal-basis.ts';
+import { ORTHOGONAL_ROW_NORM, orthogonalDownProjections, orthogonalSlotCapacity } from './orthogonal-basis.ts';
 
 const targets = [
   { key: 'lora_unet_mid_block_attentions_0_transformer_blocks_0_attn1_to_q', inFeatures: 64 },
@@ -25,13 +25,14 @@ function slotRows(target: (typeof targets)[number], slots: number, basisSeed = 3
 }
 
 describe('orthogonalDownProjections', () => {
-  it('gives [rank, in] unit rows, orthogonal within a slot and across slots', () => {
+  it('gives [rank, in] rows of norm 1/sqrt(3) (the standard LoRA start\'s expected row norm), orthogonal within a slot and across slots', () => {
+    expect(ORTHOGONAL_ROW_NORM).toBeCloseTo(1 / Math.sqrt(3), 12);
     for (const target of targets) {
       const all = slotRows(target, Math.floor(target.inFeatures / rank));
       expect(all).toHaveLength(rank * Math.floor(target.inFeatures / rank));
       for (let a = 0; a < all.length; a++) {
         expect(all[a]).toHaveLength(target.inFeatures);
-        expect(Math.abs(dot(all[a]!, all[a]!) - 1)).toBeLessThan(1e-5);
+        expect(Math.abs(Math.sqrt(dot(all[a]!, all[a]!)) - 1 / Math.sqrt(3))).toBeLessThan(1e-5);
         for (let b = 0; b < a; b++) expect(Math.abs(dot(all[a]!, all[b]!))).toBeLessThan(1e-5);
       }
     }
@@ -54,7 +55,7 @@ describe('orthogonalDownProjections', () => {
     const renamed = orthogonalDownProjections([{ ...targets[0]!, key: 'lora_unet_other' }], rank, { basisSeed: 1, slot: 0 }).get('lora_unet_other')!;
     expect(Array.from(b)).not.toEqual(Array.from(a));
     expect(Array.from(renamed)).not.toEqual(Array.from(a));
-    // Two random unit vectors in R^64 are nearly, not exactly, orthogonal.
+    // Two random directions in R^64 are nearly, not exactly, orthogonal.
     expect(Math.abs(dot(a.subarray(0, 64), b.subarray(0, 64)))).toBeGreaterThan(1e-6);
   });
 

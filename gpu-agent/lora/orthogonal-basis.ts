@@ -15,14 +15,25 @@ const MAX_BASIS_SEED = 2 ** 32 - 1;
 const DEPENDENT_NORM = 1e-10;
 
 /**
+ * The norm of every row: `1/sqrt(3)`, the expected row norm of the standard LoRA start (`down`
+ * uniform in `±1/sqrt(in)`, see lora-weights.ts), so an up-projection trained on these rows takes
+ * the same step sizes as a standard LoRA's at the same learning rate.
+ */
+export const ORTHOGONAL_ROW_NORM = 1 / Math.sqrt(3);
+
+/**
  * Down-projections for one subject: for each target, rows `[slot*rank, (slot+1)*rank)` of a seeded
- * random orthonormal basis of R^inFeatures (seeded by (basisSeed, key)), row-major `[rank, in]`
- * float32 with unit-norm rows. Only the first `(slot+1)*rank` gaussian vectors of the basis are
- * drawn and orthonormalised in float64 by modified Gram-Schmidt applied twice, so the cost is
- * `O(((slot+1) rank)^2 in)` per layer; a basis vector depends only on the vectors before it, so
- * every process computes the same rows for a slot whatever slots it computed before. A layer
- * holds `floor(in / rank)` slots: a slot beyond that uses `slot mod floor(in / rank)`, so subjects
- * beyond a layer's capacity share its rows (see {@link orthogonalSlotCapacity}).
+ * random orthonormal basis of R^inFeatures (seeded by (basisSeed, key)), scaled by
+ * {@link ORTHOGONAL_ROW_NORM}, row-major `[rank, in]` float32. The rows stay mutually orthogonal;
+ * their norm is the expected row norm of the standard LoRA start rather than 1, so the delta
+ * `up down` grows at the same rate as a standard LoRA's under the same optimiser and learning
+ * rate (unit rows would make it grow about sqrt(3) times faster). Only the first `(slot+1)*rank`
+ * gaussian vectors of the basis are drawn and orthonormalised in float64 by modified Gram-Schmidt
+ * applied twice, so the cost is `O(((slot+1) rank)^2 in)` per layer; a basis vector depends only
+ * on the vectors before it, so every process computes the same rows for a slot whatever slots it
+ * computed before. A layer holds `floor(in / rank)` slots: a slot beyond that uses
+ * `slot mod floor(in / rank)`, so subjects beyond a layer's capacity share its rows (see
+ * {@link orthogonalSlotCapacity}).
  * @throws RangeError on a rank, slot or seed that is not a whole number in range, or a rank above a layer's `inFeatures`.
  */
 export function orthogonalDownProjections(targets: readonly { key: string; inFeatures: number }[], rank: number, slot: OrthogonalSlot): Map<string, Float32Array> {
@@ -36,7 +47,7 @@ export function orthogonalDownProjections(targets: readonly { key: string; inFea
     const slots = slotsOf(target, rank);
     const first = (slot.slot % slots) * rank;
     const basis = orthonormalRows(Prng.forStream(slot.basisSeed, `orthogonal-basis:${target.key}`), first + rank, target.inFeatures, target.key);
-    projections.set(target.key, Float32Array.from(basis.subarray(first * target.inFeatures)));
+    projections.set(target.key, Float32Array.from(basis.subarray(first * target.inFeatures), (v) => v * ORTHOGONAL_ROW_NORM));
   }
   return projections;
 }

@@ -87,7 +87,7 @@ describe('merging on real processes', { timeout: 600_000 }, () => {
     expect(before.job.modelVersion).toBe('v1');
 
     // Hold merges so the test can cut S3 before the leader starts this one.
-    expect((await teambooth(['model', 'settings', '--pause'])).stdout).toContain('merges: paused');
+    expect((await teambooth(['model', 'settings', '--method', 'orthogonal', '--pause'])).stdout).toContain('method: orthogonal\nkeep: every subject\nmerges: paused');
     const files = await Promise.all(['photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'].map(async (name) => ({ name, data: await readFile(join(SUBJECT, name)) })));
     const upload = await admin.jobs('UploadPhotos', { photos: files }, asAdmin);
     const train = await finished((await submit('train', { uploadId: upload.uploadId, photos: upload.names, token: 'vfy', classWord: 'glyph', steps: 150, learningRate: 0.005 })).id);
