@@ -81,6 +81,13 @@ export const NON_CONFIG_ENV_VARS: readonly string[] = [
   'TEAMBOOTH_DEBUG',
   /** The token of `teambooth agent` (read by cli/commands/agent.ts; a secret, so never a config key). */
   'TEAMBOOTH_AGENT_TOKEN',
+  /** The chat bots' credentials and admins (read by cli/commands/bot.ts; tokens are secrets). */
+  'TEAMBOOTH_DISCORD_TOKEN',
+  'TEAMBOOTH_DISCORD_ADMIN_ROLE',
+  'TEAMBOOTH_SLACK_BOT_TOKEN',
+  'TEAMBOOTH_SLACK_SIGNING_SECRET',
+  'TEAMBOOTH_SLACK_APP_TOKEN',
+  'TEAMBOOTH_SLACK_ADMINS',
 ];
 
 const ENV_PREFIX = 'TEAMBOOTH_';

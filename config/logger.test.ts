@@ -52,6 +52,12 @@ describe('createLogger', () => {
     expect(JSON.parse(output()).msg).toBe('agent presented [redacted] with header Bearer [redacted]');
   });
 
+  it('scrubs Slack tokens out of message text', () => {
+    const { logger, output } = capture();
+    logger.warn('slack refused xoxb-1234567890-abcdefghij and xapp-1-A0B1C2-3456-abcdef');
+    expect(JSON.parse(output()).msg).toBe('slack refused [redacted] and [redacted]');
+  });
+
   it('logs at the configured level', () => {
     const { logger, lines } = capture('warn');
     logger.info('hidden');

@@ -44,13 +44,17 @@ export const SECRET_KEYS: readonly string[] = [
   'x-teambooth-token',
   'presignedUrl',
   'TEAMBOOTH_AGENT_TOKEN',
+  'TEAMBOOTH_DISCORD_TOKEN',
+  'TEAMBOOTH_SLACK_BOT_TOKEN',
+  'TEAMBOOTH_SLACK_SIGNING_SECRET',
+  'TEAMBOOTH_SLACK_APP_TOKEN',
 ];
 
 /** Exact paths redacted in addition to {@link SECRET_KEYS}. */
 const EXTRA_PATHS = ['headers.authorization', 'req.headers.authorization', 'metadata.authorization', 'config.adminToken', 'options.adminToken'];
 
-/** Token-like text inside message strings: agent tokens (`tbat_...`) and bearer credentials. */
-const SECRET_TEXT = /\btbat_[A-Za-z0-9_-]{8,}|\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+/** Token-like text inside message strings: agent tokens (`tbat_...`), Slack tokens (`xoxb-...`, `xapp-...`) and bearer credentials. */
+const SECRET_TEXT = /\btbat_[A-Za-z0-9_-]{8,}|\bxox[abpr]-[A-Za-z0-9-]{8,}|\bxapp-[A-Za-z0-9-]{8,}|\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 /** The signature of a presigned S3 URL: whoever holds it may use the URL until it expires. */
 const URL_SIGNATURE = /\b(X-Amz-Signature=)[0-9A-Fa-f]{16,}/g;
 

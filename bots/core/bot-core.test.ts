@@ -1,36 +1,24 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../cluster/state/types.ts';
-import { ensureTinyModel } from '../../gpu-agent/tiny-model/ensure-tiny-model.ts';
-import { solidPng, startTestCluster, validLora, type FakeAgent, type TestCluster } from '../../cli/test-cluster.ts';
 import { BotCore } from './bot-core.ts';
 import type { ChatAttachment, ChatMember, ChatMessage, ChatReply, ChatRequest } from './chat-port.ts';
+import { BotTestStack, loraOutput, solidImage, subjectPhoto } from './testing/bot-test-stack.ts';
 
 /**
  * The command core against a real one-node cluster with its S3 server; the GPU agent is played by
  * the test through the agent calls, so every step of a job happens when the test says.
  */
 
-const SUBJECT = resolve(import.meta.dirname, '../../test/fixtures/subjects/smiley');
-const logger = pino({ level: 'silent' });
-let cluster: TestCluster;
-let agent: FakeAgent;
+let stack: BotTestStack;
 let core: BotCore;
-let dir = '';
 let interaction = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'teambooth-bot-core-'));
-  cluster = await startTestCluster();
-  agent = await cluster.registerAgent('gpu', { provider: 'cpu', memoryMb: 4096, maxImageSize: 512, canTrain: true });
-  core = new BotCore({ cluster: cluster.admin, logger, now: Date.now, random: () => 0.25, minEditIntervalMs: 0, imageSide: 64 });
+  stack = await BotTestStack.start();
+  core = stack.core;
 }, 60_000);
 afterAll(async () => {
-  await cluster?.close();
-  await rm(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 /** A reply that records what the core shows, posts, whispers and removes. */
@@ -71,26 +59,14 @@ function attachment(name: string, bytes: Uint8Array, contentType: string | null 
 
 async function fixturePhotos(count: number): Promise<ChatAttachment[]> {
   const names = ['photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png', 'photo-5.png', 'photo-6.png'];
-  return Promise.all(names.slice(0, count).map(async (name) => attachment(name, new Uint8Array(await readFile(join(SUBJECT, name))))));
+  return Promise.all(names.slice(0, count).map(async (name) => attachment(name, await subjectPhoto(name))));
 }
-
-/** Plays the agent for the next job: claims it, and completes it with `outputs` made from the claimed job. */
-async function runNextJob(outputs: (job: Job) => Promise<{ name: string; bytes: Uint8Array; type: string }[]>): Promise<Job> {
-  const { job, outputs: urls } = await agent.claim();
-  await agent.progress(job.id, 1, 2);
-  const files = await outputs(job);
-  for (const file of files) await agent.upload(urls[file.name]!, file.bytes, file.type);
-  await agent.complete(job.id, files.map((f) => f.name));
-  return job;
-}
-
-const png = async (job: Job) => [{ name: 'image-0.png', bytes: await solidPng(Number(job.params.width), Number(job.params.height), [200, 30, 30]), type: 'image/png' }];
 
 describe('/imagine', () => {
   it('submits the prompt, shows its progress, then the image with its seed, model version and buttons', async () => {
     const req = request();
     const running = core.imagine(req, { prompt: 'a red star on a blue background', seed: 42, steps: 4, aspect: '3:2' });
-    const job = await runNextJob(png);
+    const job = await stack.runNextJob(solidImage([200, 30, 30]));
     await running;
     expect(job.params).toMatchObject({ prompt: 'a red star on a blue background', seed: 42, steps: 4, width: 80, height: 56 });
     expect(req.reply.shown[0]?.text).toMatch(/^\*\*a red star on a blue background\*\*: (waiting|starting)/);
@@ -115,7 +91,7 @@ describe('/imagine', () => {
     // Reroll: the same prompt and settings with a new seed.
     const reroll = request(alice);
     const rerolled = core.press(reroll, result.buttons![0]!.id);
-    const again = await runNextJob(png);
+    const again = await stack.runNextJob(solidImage([200, 30, 30]));
     await rerolled;
     expect(again.params).toMatchObject({ prompt: 'a red star on a blue background', steps: 4, width: 80, height: 56 });
     expect(again.params.seed).not.toBe(42);
@@ -128,13 +104,13 @@ describe('/imagine', () => {
       [{ prompt: 'a cat', size: 'big' }, /"big" is not a size: write it as WIDTHxHEIGHT, such as 64x64\./],
       [{ prompt: 'a cat', steps: 500 }, /^I couldn't do that: imagine job: steps: must be from 1 to 150\.$/],
     ];
-    const before = ((await cluster.admin.query({ type: 'listJobs' })) as { jobs: Job[] }).jobs.length;
+    const before = ((await stack.cluster.admin.query({ type: 'listJobs' })) as { jobs: Job[] }).jobs.length;
     for (const [options, expected] of cases) {
       const req = request();
       await core.imagine(req, options);
       expect(req.reply.last?.text).toMatch(expected);
     }
-    expect(((await cluster.admin.query({ type: 'listJobs' })) as { jobs: Job[] }).jobs.length).toBe(before);
+    expect(((await stack.cluster.admin.query({ type: 'listJobs' })) as { jobs: Job[] }).jobs.length).toBe(before);
   });
 
   it('keeps to the server settings an admin sets: channels and blocked words', async () => {
@@ -158,7 +134,7 @@ describe('/train', () => {
   it('refuses photos it cannot use, and a token someone else holds, before uploading anything', async () => {
     const pdf = attachment('scan.pdf', new TextEncoder().encode('%PDF-1.4'), 'application/pdf');
     const photos = await fixturePhotos(3);
-    await cluster.admin.propose({ type: 'reserveSubject', token: 'kpl', classWord: 'dog', owner: 'discord:g-1:1002' });
+    await stack.cluster.admin.propose({ type: 'reserveSubject', token: 'kpl', classWord: 'dog', owner: 'discord:g-1:1002' });
     const cases: [Parameters<BotCore['train']>[1], string][] = [
       [{ photos: [], token: 'zxq', classWord: 'glyph' }, 'Attach 3 to 10 photos of your subject (you attached 0): different angles and backgrounds work best.'],
       [{ photos: Array.from({ length: 30 }, () => photos[0]!), token: 'zxq', classWord: 'glyph' }, 'Attach 3 to 10 photos of your subject (you attached 30): different angles and backgrounds work best.'],
@@ -174,12 +150,11 @@ describe('/train', () => {
   });
 
   it('trains a subject, follows it into the shared model, and announces it in the channel', async () => {
-    const tiny = await ensureTinyModel(join(dir, 'models'), { logger });
-    await cluster.importBase(tiny);
+    await stack.importTinyBase();
 
     const req = request();
     const training = core.train(req, { photos: await fixturePhotos(4), token: 'vfy', classWord: 'glyph' });
-    const job = await runNextJob(async () => [{ name: 'lora.safetensors', bytes: validLora(), type: 'application/octet-stream' }]);
+    const job = await stack.runNextJob(loraOutput);
     await training;
     expect(job.params).toMatchObject({ token: 'vfy', classWord: 'glyph', photos: ['photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'] });
     expect(req.reply.shown.map((m) => m.text)).toContain('Checking your 4 photos of **vfy glyph**…');
@@ -218,7 +193,7 @@ describe('admin and information commands', () => {
     expect(nothing.reply.last?.text).toBe('You have no job waiting or running.');
     const imagine = request(bob);
     const running = core.imagine(imagine, { prompt: 'a green heart' });
-    await cluster.admin.query({ type: 'summary' });
+    await stack.cluster.admin.query({ type: 'summary' });
     for (let i = 0; i < 100 && imagine.reply.shown.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     const cancel = request(bob);
     await core.cancel(cancel);

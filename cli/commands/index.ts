@@ -3,6 +3,7 @@ import { agentCommand } from './agent.ts';
 import { agentsListCommand } from './agents-list.ts';
 import { agentsRevokeCommand } from './agents-revoke.ts';
 import { agentsTokenCreateCommand } from './agents-token-create.ts';
+import { botDiscordCommand, botSlackCommand } from './bot.ts';
 import { clusterAddNodeCommand } from './cluster-add-node.ts';
 import { clusterRemoveNodeCommand } from './cluster-remove-node.ts';
 import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
@@ -38,6 +39,8 @@ export const COMMANDS: readonly CliCommand[] = [
   agentsTokenCreateCommand,
   agentsListCommand,
   agentsRevokeCommand,
+  botDiscordCommand,
+  botSlackCommand,
   clusterAddNodeCommand,
   clusterRemoveNodeCommand,
   clusterTransferLeaderCommand,
@@ -49,5 +52,6 @@ export const GROUPS: Readonly<Record<string, string>> = {
   model: 'versions of the shared model and how fine-tunes merge into it',
   agents: 'manage GPU agents',
   'agents token': 'agent tokens',
+  bot: 'the Discord and Slack bots',
   cluster: 'membership and leadership of the cluster',
 };

@@ -1,0 +1,128 @@
+import { readAdminToken } from '../../config/admin-token.ts';
+import type { CommandInput, CommonOptions } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import { commandLogger, loadCommandConfig, readTlsFiles, serverOverrides } from '../command-support.ts';
+import { UsageError } from '../usage-error.ts';
+
+interface BotOptions extends CommonOptions {
+  servers?: string;
+  imageSide: string;
+}
+
+interface DiscordOptions extends BotOptions {
+  guild?: string;
+}
+
+interface SlackOptions extends BotOptions {
+  port: string;
+  socket?: boolean;
+}
+
+const ENV = {
+  discordToken: 'TEAMBOOTH_DISCORD_TOKEN',
+  discordAdminRole: 'TEAMBOOTH_DISCORD_ADMIN_ROLE',
+  slackBotToken: 'TEAMBOOTH_SLACK_BOT_TOKEN',
+  slackSigningSecret: 'TEAMBOOTH_SLACK_SIGNING_SECRET',
+  slackAppToken: 'TEAMBOOTH_SLACK_APP_TOKEN',
+  slackAdmins: 'TEAMBOOTH_SLACK_ADMINS',
+} as const;
+
+/** Edits of one message the bots allow themselves: Discord and Slack both throttle faster edits. */
+const MIN_EDIT_INTERVAL_MS = 1500;
+
+function required(input: CommandInput<BotOptions>, name: string, what: string): string {
+  const value = input.ctx.env[name]?.trim();
+  if (value === undefined || value === '') throw new UsageError(`${name} is not set: put the ${what} in the environment (see "Discord and Slack apps" in the README)`);
+  return value;
+}
+
+function side(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 8 || value > 2048 || value % 8 !== 0) throw new UsageError(`--image-side must be a multiple of 8 from 8 to 2048 (got ${JSON.stringify(text)})`);
+  return value;
+}
+
+/**
+ * Runs a bot until SIGINT/SIGTERM: the command core with an admin client of the cluster (the bot
+ * submits jobs for its members), and the platform adapter `start` builds on it.
+ */
+async function runBot(input: CommandInput<BotOptions>, platform: string, start: (deps: { core: import('../../bots/core/bot-core.ts').BotCore; logger: ReturnType<typeof commandLogger> }) => Promise<{ stop(): Promise<void> }>): Promise<number> {
+  const { ctx, options } = input;
+  const imageSide = side(options.imageSide);
+  const loaded = loadCommandConfig(input, serverOverrides(options.servers));
+  const logger = commandLogger(input, loaded, 'server').child({ component: `${platform}-bot` });
+  const adminToken = await readAdminToken(loaded.config, ctx.cwd, input.signal);
+  const client = await ctx.createClient({
+    servers: loaded.config.client.servers,
+    deadlineMs: loaded.config.client.deadlineMs,
+    logger,
+    ...(adminToken === undefined ? {} : { adminToken }),
+    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, input.signal) }),
+  });
+  const { BotCore } = await import('../../bots/core/bot-core.ts');
+  const core = new BotCore({ cluster: client, logger, now: () => ctx.now(), random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32, minEditIntervalMs: MIN_EDIT_INTERVAL_MS, imageSide });
+  let stopped: () => void = () => {};
+  const signalled = new Promise<void>((resolve) => (stopped = resolve));
+  const unsubscribe = ctx.onShutdownSignal(() => stopped());
+  try {
+    const bot = await start({ core, logger });
+    ctx.stdout.write(`The ${platform} bot is running; Ctrl-C stops it.\n`);
+    await signalled;
+    await bot.stop();
+    return 0;
+  } finally {
+    unsubscribe();
+    client.close();
+  }
+}
+
+const common = (command: import('commander').Command) =>
+  command
+    .option('--servers <list>', 'comma-separated host:port of the nodes')
+    .option('--image-side <px>', "the model's image side; /imagine aspect ratios keep about its area", '64');
+
+/** `teambooth bot discord [deploy-commands]`. */
+export const botDiscordCommand = defineCommand<DiscordOptions>({
+  path: ['bot', 'discord'],
+  summary: `run the Discord bot (token in ${ENV.discordToken}); "deploy-commands" registers its slash commands`,
+  define(command) {
+    common(command)
+      .argument('[action]', 'deploy-commands: register the slash commands (for --guild at once, else globally) and exit')
+      .option('--guild <id>', 'with deploy-commands: the server to register the commands in');
+  },
+  async execute(input) {
+    const token = required(input, ENV.discordToken, "Discord bot's token");
+    const action = input.args[0];
+    if (action !== undefined && action !== 'deploy-commands') throw new UsageError(`unknown action "${action}": the only action is deploy-commands`);
+    const adminRoleId = input.ctx.env[ENV.discordAdminRole]?.trim() || undefined;
+    const { DiscordBot, deployDiscordCommands } = await import('../../bots/discord/discord-bot.ts');
+    if (action === 'deploy-commands') {
+      const guildId = input.options.guild;
+      const count = await deployDiscordCommands({ token, ...(guildId === undefined ? {} : { guildId }) });
+      input.ctx.stdout.write(`Registered ${count} slash commands ${guildId === undefined ? 'globally (Discord may take up to an hour to show them)' : `in server ${guildId}`}.\n`);
+      return 0;
+    }
+    return runBot(input, 'discord', ({ core, logger }) => DiscordBot.start({ token, core, logger, ...(adminRoleId === undefined ? {} : { adminRoleId }) }));
+  },
+});
+
+/** `teambooth bot slack`. */
+export const botSlackCommand = defineCommand<SlackOptions>({
+  path: ['bot', 'slack'],
+  summary: `run the Slack app (${ENV.slackBotToken}, ${ENV.slackSigningSecret}; ${ENV.slackAppToken} with --socket)`,
+  define(command) {
+    common(command)
+      .option('--port <port>', 'HTTP port Slack sends requests to (Request URL: https://HOST/slack/events)', '3000')
+      .option('--socket', `use Socket Mode instead of HTTP (needs an app-level token in ${ENV.slackAppToken})`);
+  },
+  async execute(input) {
+    const botToken = required(input, ENV.slackBotToken, "Slack app's bot token (xoxb-...)");
+    const signingSecret = required(input, ENV.slackSigningSecret, "Slack app's signing secret");
+    const port = Number(input.options.port);
+    if (!/^\d+$/.test(input.options.port) || port > 65535) throw new UsageError(`--port must be a port number (got ${JSON.stringify(input.options.port)})`);
+    const connection = input.options.socket === true ? { kind: 'socket' as const, appToken: required(input, ENV.slackAppToken, 'app-level token (xapp-...)') } : { kind: 'http' as const, port };
+    const adminUserIds = (input.ctx.env[ENV.slackAdmins] ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+    const { SlackBot } = await import('../../bots/slack/slack-bot.ts');
+    return runBot(input, 'slack', ({ core, logger }) => SlackBot.start({ botToken, signingSecret, connection, adminUserIds, core, logger }));
+  },
+});
