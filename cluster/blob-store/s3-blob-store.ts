@@ -68,6 +68,8 @@ export interface PutOptions extends CallOptions {
   contentType: string;
   /** Expected sha-256 (hex) of the body: checked (a mismatch is refused) and stored as `x-amz-meta-sha256`. */
   sha256?: string;
+  /** `sha256` was computed from this very byte array just before (in a worker thread): stored without hashing the bytes again. */
+  sha256Computed?: boolean;
   /** Required for stream bodies (S3 needs the length up front). */
   contentLength?: number;
 }
@@ -183,7 +185,7 @@ export class S3BlobStore {
     if (expected !== undefined && !isSha256Hex(expected)) throw new TypeError(`put ${key}: sha256 must be 64 lowercase hex digits`);
     const input = { Bucket: this.bucket, Key: key, ContentType: options.contentType, ...(expected === undefined ? {} : { Metadata: { sha256: expected } }) };
     if (body instanceof Uint8Array) {
-      if (expected !== undefined) {
+      if (expected !== undefined && options.sha256Computed !== true) {
         const actual = sha256Hex(body);
         if (actual !== expected) throw new BlobIntegrityError(key, expected, actual);
       }

@@ -9,7 +9,9 @@ export interface LoraDeltaJob {
   readonly layout: LinearLayer['layout'];
   readonly layer: LoraLayer;
   readonly multiplier: number;
+  /** The sha-256 the weight's bytes must have (checked before the delta is added). */
+  readonly expectedSha256: string;
 }
 
-/** The worker's answer: the adapted weight's bytes (transferred), or why it failed. */
-export type LoraDeltaResult = { readonly id: number; readonly weight: ArrayBuffer } | { readonly id: number; readonly error: string };
+/** The worker's answer: the adapted weight's bytes (transferred) and their sha-256, or why it failed. */
+export type LoraDeltaResult = { readonly id: number; readonly weight: ArrayBuffer; readonly sha256: string } | { readonly id: number; readonly error: string };

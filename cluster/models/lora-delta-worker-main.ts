@@ -1,10 +1,19 @@
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { addLoraDelta } from '../../gpu-agent/lora/merge-lora.ts';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../gpu-agent/pipeline/host-tensors.ts';
 import type { LoraDeltaJob, LoraDeltaResult } from './lora-delta-job.ts';
 
-/** Worker entry of `LoraDeltaWorker`: applies `addLoraDelta` to each posted weight, in its own dtype. */
+const sha256 = (bytes: ArrayBuffer): string => createHash('sha256').update(new Uint8Array(bytes)).digest('hex');
+
+/**
+ * Worker entry of `LoraDeltaWorker`: checks each posted weight against its hash, applies
+ * `addLoraDelta` in the weight's own dtype, and hashes the result, so that neither the hashing
+ * nor the arithmetic runs on the event loop of the node.
+ */
 function run(job: LoraDeltaJob): ArrayBuffer {
+  const actual = sha256(job.weight);
+  if (actual !== job.expectedSha256) throw new Error(`the stored tensor ${job.expectedSha256} hashes to ${actual}; the object store holds corrupt bytes`);
   if (job.dtype === 'float16') {
     const values = float16BitsToFloat32(new Uint16Array(job.weight));
     addLoraDelta(values, job.layout, job.layer, job.multiplier);
@@ -18,7 +27,8 @@ function run(job: LoraDeltaJob): ArrayBuffer {
 parentPort!.on('message', (job: LoraDeltaJob) => {
   let result: LoraDeltaResult;
   try {
-    result = { id: job.id, weight: run(job) };
+    const weight = run(job);
+    result = { id: job.id, weight, sha256: sha256(weight) };
   } catch (error) {
     result = { id: job.id, error: (error as Error).message };
   }

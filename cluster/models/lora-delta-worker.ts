@@ -10,7 +10,7 @@ import type { LoraDeltaJob, LoraDeltaResult } from './lora-delta-job.ts';
  */
 export class LoraDeltaWorker {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (result: { bytes: Uint8Array; sha256: string }) => void; reject: (error: Error) => void }>();
   #nextId = 0;
   #failure: Error | undefined;
 
@@ -21,19 +21,23 @@ export class LoraDeltaWorker {
       const pending = this.#pending.get(result.id);
       this.#pending.delete(result.id);
       if ('error' in result) pending?.reject(new Error(result.error));
-      else pending?.resolve(new Uint8Array(result.weight));
+      else pending?.resolve({ bytes: new Uint8Array(result.weight), sha256: result.sha256 });
     });
     this.#worker.on('error', (error) => this.#fail(error));
     this.#worker.on('exit', (code) => this.#fail(new Error(`the LoRA merge worker exited (code ${code})`)));
   }
 
-  /** `weight + multiplier * (alpha / rank) * up down` in the weight's layout and dtype (see `addLoraDelta`). */
-  apply(weight: Uint8Array, dtype: LinearLayer['dtype'], layout: LinearLayer['layout'], layer: LoraLayer, multiplier: number): Promise<Uint8Array> {
+  /**
+   * `weight + multiplier * (alpha / rank) * up down` in the weight's layout and dtype (see
+   * `addLoraDelta`), after checking that `weight` hashes to `expectedSha256`; resolves with the
+   * new bytes and their sha-256.
+   */
+  apply(weight: Uint8Array, expectedSha256: string, dtype: LinearLayer['dtype'], layout: LinearLayer['layout'], layer: LoraLayer, multiplier: number): Promise<{ bytes: Uint8Array; sha256: string }> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     // Only a buffer of its own can be transferred (Node pools small Buffers in shared ones).
     const own = weight.byteOffset === 0 && weight.byteLength === weight.buffer.byteLength && weight.buffer instanceof ArrayBuffer ? weight.buffer : weight.slice().buffer;
-    const job: LoraDeltaJob = { id, weight: own, dtype, layout, layer, multiplier };
+    const job: LoraDeltaJob = { id, weight: own, dtype, layout, layer, multiplier, expectedSha256 };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage(job, [own]);

@@ -48,11 +48,26 @@ afterAll(async () => {
 
 /** A sink that counts the tensors it is asked to store. */
 function countingSink(inner: ContentStore) {
-  const sink = { puts: 0, putIfAbsent: (bytes: Uint8Array) => (sink.puts++, inner.putIfAbsent(bytes)) };
+  const sink = {
+    puts: 0,
+    putIfAbsent: (bytes: Uint8Array) => (sink.puts++, inner.putIfAbsent(bytes)),
+    putHashed: (bytes: Uint8Array, hash: string) => (sink.puts++, inner.putHashed(bytes, hash)),
+  };
   return sink;
 }
 
 describe('mergeLoraIntoManifest', () => {
+  it('refuses a stored tensor whose bytes do not match its hash, and writes nothing', async () => {
+    const sink = countingSink(store);
+    const corrupt = async (hash: string) => {
+      const bytes = (await store.getVerified(hash)).slice();
+      bytes[0] = bytes[0]! ^ 0xff;
+      return bytes;
+    };
+    await expect(mergeLoraIntoManifest(base, serializeLoraFile(lora), { ...meta, scale: 1, fetchTensor: corrupt, sink, worker })).rejects.toThrow(/hashes to [0-9a-f]{64}; the object store holds corrupt bytes/);
+    expect(sink.puts).toBe(0);
+  });
+
   it('gives every tensor the hash of a direct merge of the UNet, writing only the changed ones', async () => {
     const sink = countingSink(store);
     const objects = (await s3.store.list('tensors/')).length;
@@ -134,7 +149,7 @@ describe('mergeLoraIntoManifest', () => {
     }, 5);
     const started = performance.now();
     try {
-      const merged = await mergeLoraIntoManifest(synthetic, file, { ...meta, scale: 1, fetchTensor, sink: { putIfAbsent: async (data) => put(data) }, worker });
+      const merged = await mergeLoraIntoManifest(synthetic, file, { ...meta, scale: 1, fetchTensor, sink: { putIfAbsent: async (data) => put(data), putHashed: async (data) => void put(data) }, worker });
       expect(merged.changed).toHaveLength(count);
     } finally {
       clearInterval(timer);

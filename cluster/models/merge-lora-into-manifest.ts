@@ -5,6 +5,7 @@ import type { LoraLayer } from '../../gpu-agent/lora/lora-weights.ts';
 import { matchLayer } from '../../gpu-agent/lora/match-lora-layer.ts';
 import type { OnnxGraph } from '../../gpu-agent/onnx/ir.ts';
 import { parseModelManifest, type ManifestTensor, type ModelManifest } from '../blob-store/model-manifest.ts';
+import { sha256Hex } from '../blob-store/s3-blob-store.ts';
 import { parseLinearLayerIndex, type IndexedLinearLayer } from './linear-layer-index.ts';
 import type { LoraDeltaWorker } from './lora-delta-worker.ts';
 import { mapConcurrent } from './map-concurrent.ts';
@@ -23,7 +24,7 @@ export interface MergeLoraIntoManifestOptions {
   createdAt: string;
   subjects: readonly string[];
   mergeMethod: 'sum' | 'orthogonal';
-  /** Verified reads of the base's tensors (`ContentStore.getVerified`). */
+  /** Reads of the base's tensors by hash (`ContentStore.get`); the worker checks the bytes against the hash. */
   fetchTensor: FetchTensor;
   /** Where changed tensors go (`ContentStore`). */
   sink: TensorSink;
@@ -46,7 +47,8 @@ export interface MergedManifest {
 /**
  * Merges a LoRA file (kohya keys, as training saves them) into a model version: for each adapted
  * linear layer, `W' = W + scale * (alpha / rank) * up down` in the weight's own layout and dtype
- * (`addLoraDelta`, the same arithmetic as a local `imagine --lora`), stored with `putIfAbsent`.
+ * (`addLoraDelta`, the same arithmetic as a local `imagine --lora`), checked and hashed in the
+ * worker thread and stored with `putHashed`.
  * The new manifest lists every tensor; unchanged ones keep their hashes and are never read.
  * Layers are matched through the linear-layer index saved at import (`lora_unet_*` to the UNet,
  * `lora_te_*` to the text encoder); a layer with no match or other sizes is an error naming it.
@@ -77,9 +79,10 @@ export async function mergeLoraIntoManifest(base: ModelManifest, lora: Uint8Arra
   let changedBytes = 0;
   await mapConcurrent(jobs, options.concurrency ?? 4, async ({ name, entry, target, layer }) => {
     signal?.throwIfAborted();
-    const merged = await worker.apply(await fetchTensor(entry.sha256, signal), target.dtype, target.layout, layer, options.scale);
-    changedBytes += merged.byteLength;
-    tensors[name] = { ...entry, sha256: await sink.putIfAbsent(merged, signal === undefined ? {} : { signal }) };
+    const merged = await worker.apply(await fetchTensor(entry.sha256, signal), entry.sha256, target.dtype, target.layout, layer, options.scale);
+    changedBytes += merged.bytes.byteLength;
+    await sink.putHashed(merged.bytes, merged.sha256, signal === undefined ? {} : { signal });
+    tensors[name] = { ...entry, sha256: merged.sha256 };
   });
   const manifest = parseModelManifest(
     { format: 1, version: options.version, parent: base.version, subjects: [...options.subjects], mergeMethod: options.mergeMethod, createdAt: options.createdAt, tensors },
@@ -102,7 +105,10 @@ async function linearLayersOf(base: ModelManifest, component: string, prefix: st
   const indexName = graphPath === undefined ? undefined : linearIndexEntryName(graphPath);
   const index = indexName === undefined ? undefined : base.tensors[indexName];
   if (index === undefined) throw new Error(`version ${base.version} has no ${component} graph with a linear-layer index; it cannot take ${prefix}_* LoRA layers (re-import the base model)`);
-  const layers = parseLinearLayerIndex(await fetchTensor(index.sha256, signal), indexName!);
+  const bytes = await fetchTensor(index.sha256, signal);
+  const actual = sha256Hex(bytes);
+  if (actual !== index.sha256) throw new Error(`the stored tensor ${index.sha256} hashes to ${actual}; the object store holds corrupt bytes`);
+  const layers = parseLinearLayerIndex(bytes, indexName!);
   return new Map(layers.map((layer) => [kohyaKey(layer.modulePath, prefix), layer]));
 }
 

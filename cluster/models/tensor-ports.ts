@@ -10,4 +10,6 @@ export type FetchTensor = (hash: string, signal?: AbortSignal) => Promise<Uint8A
 export interface TensorSink {
   /** Stores `bytes` under their sha-256 unless already present; returns the hash. */
   putIfAbsent(bytes: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>;
+  /** Stores bytes whose sha-256 the caller has just computed (no hashing again, no existence check: new content). */
+  putHashed(bytes: Uint8Array, sha256: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
