@@ -63,12 +63,7 @@ export const agentCommand = defineCommand<AgentOptions>({
     const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls, ctx.cwd, input.signal);
 
     // ONNX Runtime and the pipeline load only when the agent runs, so `--help` stays fast.
-    const [{ clusterJobsApi }, { GpuAgent }, { ModelHost, builtInModelSource }, { clusterModelSource }] = await Promise.all([
-      import('../../gpu-agent/agent/agent-jobs-api.ts'),
-      import('../../gpu-agent/agent/gpu-agent.ts'),
-      import('../../gpu-agent/agent/model-host.ts'),
-      import('../../gpu-agent/agent/cluster-model-source.ts'),
-    ]);
+    const { clusterAgent } = await import('../../gpu-agent/agent/cluster-agent.ts');
     const client = await ctx.createClient({ servers: config.client.servers, agentToken: token, logger, deadlineMs: config.client.deadlineMs, ...(tls === undefined ? {} : { tls }) });
 
     // The first signal stops the agent gracefully (through `scope`); a second one ends the command at once.
@@ -81,25 +76,15 @@ export const agentCommand = defineCommand<AgentOptions>({
       else exitNow(EXIT_INTERRUPTED);
     });
     try {
-      const api = clusterJobsApi(client);
-      const source = clusterModelSource({
-        api,
+      const agent = clusterAgent({
+        client,
         cacheDir,
-        builtIn: builtInModelSource(cacheDir, logger),
-        logger,
-        now: () => ctx.now(),
-        sleep: (ms, signal) => ctx.sleep(ms, signal),
-        random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32,
-      });
-      const agent = new GpuAgent({
-        api,
-        models: new ModelHost({ source, device: options.device, logger }),
+        device: options.device,
         logger,
         maxJobs,
         canTrain: options.train,
         ...(maxImageSize === undefined ? {} : { maxImageSize }),
         memoryMb: Math.round(totalmem() / 2 ** 20),
-        workDir: join(cacheDir, 'training'),
         now: () => ctx.now(),
         sleep: (ms, signal) => ctx.sleep(ms, signal),
         random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32,

@@ -1,11 +1,15 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { solidPng, startTestCluster, validLora, type FakeAgent, type TestCluster } from '../../../cli/test-cluster.ts';
 import type { Job } from '../../../cluster/state/types.ts';
 import { ensureTinyModel } from '../../../gpu-agent/tiny-model/ensure-tiny-model.ts';
 import { BotCore } from '../bot-core.ts';
+import { ClusterClient } from '../../../cluster/client/cluster-client.ts';
+import { registerAgent } from '../../../cluster/jobs/agent-token.ts';
+import { clusterAgent } from '../../../gpu-agent/agent/cluster-agent.ts';
 
 /** A file an agent uploads for a job. */
 export interface AgentOutput {
@@ -23,6 +27,8 @@ const SUBJECT = resolve(import.meta.dirname, '../../../test/fixtures/subjects/sm
  * core on an admin client of the cluster.
  */
 export class BotTestStack {
+  readonly #stops: Array<() => Promise<void>> = [];
+
   private constructor(
     readonly cluster: TestCluster,
     readonly agent: FakeAgent,
@@ -34,7 +40,7 @@ export class BotTestStack {
     const dir = await mkdtemp(join(tmpdir(), 'teambooth-bot-'));
     const cluster = await startTestCluster();
     const agent = await cluster.registerAgent('gpu', { provider: 'cpu', memoryMb: 4096, maxImageSize: 512, canTrain: true });
-    const core = new BotCore({ cluster: cluster.admin, logger: pino({ level: 'silent' }), now: Date.now, random: () => 0.5, minEditIntervalMs: 0, imageSide: 64 });
+    const core = new BotCore({ cluster: cluster.admin, logger: pino({ level: process.env.TEST_BOT_LOG ?? 'silent' }), now: Date.now, random: () => 0.5, minEditIntervalMs: 0, imageSide: 64 });
     return new BotTestStack(cluster, agent, core, dir);
   }
 
@@ -53,7 +59,36 @@ export class BotTestStack {
     await this.cluster.importBase(await ensureTinyModel(join(this.dir, 'models'), { logger: pino({ level: 'silent' }) }));
   }
 
+  /**
+   * Starts a real GPU agent in this process (CPU, the tiny model and the versions the cluster
+   * merges), registered through the log; it runs until {@link close}.
+   */
+  async startRealAgent(): Promise<void> {
+    const { token } = await registerAgent(this.cluster.admin, { name: 'cpu-agent', owner: 'test' });
+    const logger = pino({ level: 'silent' });
+    const client = new ClusterClient({ servers: [this.cluster.address], agentToken: token, logger, deadlineMs: 30_000 });
+    const agent = clusterAgent({
+      client,
+      cacheDir: join(this.dir, 'agent-cache'),
+      device: 'cpu',
+      logger,
+      maxJobs: 1,
+      canTrain: true,
+      memoryMb: 4096,
+      now: Date.now,
+      sleep: (ms, signal) => delay(ms, undefined, { signal }),
+      random: Math.random,
+    });
+    const stop = new AbortController();
+    const running = agent.run(stop.signal).finally(() => client.close());
+    this.#stops.push(async () => {
+      stop.abort();
+      await running.catch(() => {});
+    });
+  }
+
   async close(): Promise<void> {
+    for (const stop of this.#stops) await stop();
     await this.cluster.close();
     await rm(this.dir, { recursive: true, force: true });
   }
