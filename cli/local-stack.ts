@@ -4,18 +4,22 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CliContext } from './context.ts';
 
-/** One node of the local stack. Paths are relative to the working directory. */
-export interface LocalNodeSpec {
+/** A process of the local stack (a node, the local agent, a bot). Paths are relative to the working directory. */
+export interface LocalProcessSpec {
   id: string;
+  logFile: string;
+}
+
+/** One node of the local stack. */
+export interface LocalNodeSpec extends LocalProcessSpec {
   port: number;
   address: string;
   dataDir: string;
-  logFile: string;
 }
 
 /** How a child process ended. */
 export interface ChildExit {
-  spec: LocalNodeSpec;
+  spec: LocalProcessSpec;
   code: number | null;
   signal: string | null;
 }
@@ -82,31 +86,44 @@ export class LocalStack {
 
   /** Starts every node. `onExit` is called once per child when it ends. */
   start(onExit: (exit: ChildExit) => void): void {
-    mkdirSync(join(this.ctx.cwd, '.teambooth', 'logs'), { recursive: true });
     const peers = peersOf(this.specs);
     for (const spec of this.specs) {
-      const args = [this.ctx.binPath, 'node', '--id', spec.id, '--listen', spec.address, '--peers', peers, '--data-dir', spec.dataDir, ...this.extraArgs];
-      const fd = openSync(join(this.ctx.cwd, spec.logFile), 'a', 0o600);
-      let child: ChildProcess;
-      try {
-        child = this.ctx.spawn(this.ctx.execPath, args, { cwd: this.ctx.cwd, env: { ...this.ctx.env, ...this.extraEnv }, stdio: ['ignore', fd, fd, 'ipc'], detached: true });
-      } finally {
-        closeSync(fd);
-      }
-      this.children.set(spec.id, child);
-      const exit = new Promise<ChildExit>((resolve) => {
-        child.once('exit', (code, signal) => resolve({ spec, code, signal }));
-        child.once('error', (error) => {
-          this.ctx.stderr.write(`could not start node ${spec.id}: ${error.message}\n`);
-          resolve({ spec, code: null, signal: null });
-        });
-      });
-      this.exits.set(spec.id, exit);
-      void exit.then((result) => {
-        this.children.delete(spec.id);
-        onExit(result);
-      });
+      this.startProcess(spec, ['node', '--id', spec.id, '--listen', spec.address, '--peers', peers, '--data-dir', spec.dataDir, ...this.extraArgs], {}, onExit);
     }
+  }
+
+  /**
+   * Starts `teambooth ARGS...` as another process of the stack (the local agent, a bot), with
+   * `env` added (secrets go there, never into arguments other users can read), its output in
+   * `spec.logFile`; it is stopped with the nodes.
+   */
+  startProcess(spec: LocalProcessSpec, args: readonly string[], env: Readonly<Record<string, string>>, onExit: (exit: ChildExit) => void): void {
+    mkdirSync(join(this.ctx.cwd, '.teambooth', 'logs'), { recursive: true });
+    const fd = openSync(join(this.ctx.cwd, spec.logFile), 'a', 0o600);
+    let child: ChildProcess;
+    try {
+      child = this.ctx.spawn(this.ctx.execPath, [this.ctx.binPath, ...args], {
+        cwd: this.ctx.cwd,
+        env: { ...this.ctx.env, ...this.extraEnv, ...env },
+        stdio: ['ignore', fd, fd, 'ipc'],
+        detached: true,
+      });
+    } finally {
+      closeSync(fd);
+    }
+    this.children.set(spec.id, child);
+    const exit = new Promise<ChildExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ spec, code, signal }));
+      child.once('error', (error) => {
+        this.ctx.stderr.write(`could not start ${spec.id}: ${error.message}\n`);
+        resolve({ spec, code: null, signal: null });
+      });
+    });
+    this.exits.set(spec.id, exit);
+    void exit.then((result) => {
+      this.children.delete(spec.id);
+      onExit(result);
+    });
   }
 
   /** Ids of the children still running. */
@@ -141,8 +158,8 @@ export class LocalStack {
     for (const child of this.children.values()) child.kill(signal);
   }
 
-  /** The last `lines` lines of a node's log file ('' when it has none). */
-  tail(spec: LocalNodeSpec, lines: number): string {
+  /** The last `lines` lines of a process's log file ('' when it has none). */
+  tail(spec: LocalProcessSpec, lines: number): string {
     try {
       const text = readFileSync(join(this.ctx.cwd, spec.logFile), 'utf8').trimEnd();
       return text.split('\n').slice(-lines).join('\n');

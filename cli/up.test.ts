@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -81,7 +82,12 @@ describe('teambooth up', () => {
       return [{ server: `127.0.0.1:${port}`, status: nodeStatus({ id: 'n1', role }) }];
     };
     // The cluster already has a model from an earlier run, so nothing is imported.
-    ctx.answers.query = (query) => ((query as { type: string }).type === 'listModelVersions' ? { versions: [{ id: 'v1' }, { id: 'v2' }], currentVersion: 'v2' } : undefined);
+    ctx.answers.query = (query) => {
+      const type = (query as { type: string }).type;
+      return type === 'listModelVersions' ? { versions: [{ id: 'v1' }, { id: 'v2' }], currentVersion: 'v2' } : type === 'findAgentByTokenHash' ? null : undefined;
+    };
+    // No local agent yet: up registers one.
+    ctx.answers.propose = (command) => ({ id: 'a-0011aa22', name: (command as { name: string }).name, status: 'active' });
     const write = ctx.stdout.write;
     ctx.stdout.write = (text: string) => {
       write(text);
@@ -89,7 +95,7 @@ describe('teambooth up', () => {
     };
     expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--log-level', 'debug'], ctx)).toBe(0);
 
-    expect(ctx.children).toHaveLength(1);
+    expect(ctx.children).toHaveLength(2);
     const child = ctx.children[0];
     expect(child?.command).toBe(ctx.execPath);
     expect(child?.args).toEqual([
@@ -114,12 +120,22 @@ describe('teambooth up', () => {
     expect(ctx.out).toContain('Model: v2 (2 versions; `teambooth model list`)');
     expect(child?.options.stdio).toContain('ipc');
     expect(child?.signals).toEqual(['SIGTERM']);
+    // The local CPU agent: its token in the environment (never in arguments) and kept for the next run.
+    const agent = ctx.children[1];
+    expect(agent?.args).toEqual([ctx.binPath, 'agent', '--servers', `127.0.0.1:${port}`, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', expect.stringMatching(/^local-cpu-[0-9a-f]{4}$/)]);
+    const agentToken = (agent?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_AGENT_TOKEN ?? '';
+    expect(agentToken).toMatch(/^tbat_/);
+    expect(agent?.args.join(' ')).not.toContain(agentToken);
+    expect((await readFile(join(dir, '.teambooth', 'agent-token'), 'utf8')).trim()).toBe(agentToken);
+    expect(agent?.signals).toEqual(['SIGTERM']);
+    expect(ctx.out).toMatch(/\nAgent: local-cpu-[0-9a-f]{4} \(a-0011aa22\), the tiny model on the CPU; log \.teambooth\/logs\/agent\.log\n/);
+    expect(ctx.out).toContain('Bots: none (set TEAMBOOTH_DISCORD_TOKEN or TEAMBOOTH_SLACK_BOT_TOKEN to start them; see the README)');
     expect(polls).toBe(2);
 
     expect(ctx.out).toContain('Teambooth is up: 1 node on this machine, n1 is the leader.');
     expect(ctx.out).toMatch(new RegExp(`n1\\s+127\\.0\\.0\\.1:${port}\\s+leader`));
     expect(ctx.out).toContain(`npx teambooth status --servers 127.0.0.1:${port}`);
-    expect(ctx.out).toContain(`TEAMBOOTH_AGENT_TOKEN=<token> npx teambooth agent --servers 127.0.0.1:${port}`);
+    expect(ctx.out).toContain(`npx teambooth train test/fixtures/subjects/smiley/*.png --token zxq --class glyph --servers 127.0.0.1:${port}`);
     expect(ctx.out).toContain(`npx teambooth imagine "a red star on a blue background" --servers 127.0.0.1:${port} -o star.png   (a job for the agent)`);
     expect(ctx.out).toContain('Admin token: .teambooth');
     expect(ctx.out).toContain('Stopped. Data is kept in .teambooth/');

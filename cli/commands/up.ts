@@ -13,10 +13,14 @@ import { formatTable } from '../format-table.ts';
 import { assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
 import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
 import { UsageError } from '../usage-error.ts';
+import type { ClusterClientApi } from '../context.ts';
+import { startLocalHelpers } from '../local-helpers.ts';
 
 interface UpOptions extends CommonOptions {
   basePort: string;
   nodes: string;
+  /** False with --no-agent. */
+  agent: boolean;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -36,7 +40,8 @@ export const upCommand = defineCommand<UpOptions>({
   define(command) {
     command
       .option('--base-port <port>', 'port of n1; n2, n3... use the next ones', String(DEFAULT_BASE_PORT))
-      .option('--nodes <count>', 'how many nodes (1 to 9; an odd number tolerates the most failures)', String(DEFAULT_NODES));
+      .option('--nodes <count>', 'how many nodes (1 to 9; an odd number tolerates the most failures)', String(DEFAULT_NODES))
+      .option('--no-agent', 'do not start the local CPU agent');
   },
   async execute(input) {
     const { options, ctx } = input;
@@ -95,11 +100,22 @@ export const upCommand = defineCommand<UpOptions>({
         ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
         return 1;
       }
-      const model = await ensureBaseModel(input, loaded, specs, embedded?.endpoint, stopping.signal).catch((error: unknown) => {
-        if (stopping.signal.aborted) throw error;
-        return `none: importing the built-in model failed (${(error as Error).message}); import one with \`teambooth model import DIR\``;
-      });
-      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, embedded?.endpoint ?? s3.endpoint ?? '', model));
+      const admin = await adminClient(input, loaded, specs, stopping.signal);
+      let helpers: string[];
+      let model: string;
+      try {
+        model = await ensureBaseModel(input, loaded, admin, embedded?.endpoint, stopping.signal).catch((error: unknown) => {
+          if (stopping.signal.aborted) throw error;
+          return `none: importing the built-in model failed (${(error as Error).message}); import one with \`teambooth model import DIR\``;
+        });
+        const onHelperExit = (exit: ChildExit): void => {
+          if (!stopping.signal.aborted) reportExit(input, stack, exit);
+        };
+        helpers = (await startLocalHelpers({ ctx, client: admin, stack, specs, onExit: onHelperExit, signal: stopping.signal }, { agent: options.agent !== false })).lines;
+      } finally {
+        admin.close();
+      }
+      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, embedded?.endpoint ?? s3.endpoint ?? '', model, helpers));
 
       const allGone = stack.allExited().then(() => 'exited' as const);
       const interrupted = new Promise<'signal'>((done) => stopping.signal.addEventListener('abort', () => done('signal'), { once: true }));
@@ -140,20 +156,12 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
 async function ensureBaseModel(
   input: CommandInput<UpOptions>,
   loaded: ReturnType<typeof loadCommandConfig>,
-  specs: readonly LocalNodeSpec[],
+  client: ClusterClientApi,
   embeddedEndpoint: string | undefined,
   signal: AbortSignal,
 ): Promise<string> {
   const { ctx } = input;
   const logger = commandLogger(input, loaded, 'client').child({ component: 'up' });
-  const adminToken = await readAdminToken(loaded.config, ctx.cwd, signal);
-  const client = await ctx.createClient({
-    servers: specs.map((spec) => spec.address),
-    deadlineMs: 10_000,
-    logger,
-    ...(adminToken === undefined ? {} : { adminToken }),
-    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, signal) }),
-  });
   const blobs = new S3BlobStore(s3BlobStoreOptions(loaded.config.s3, { logger, ...(embeddedEndpoint === undefined ? {} : { embeddedEndpoint }) }));
   try {
     const listed = (await client.query({ type: 'listModelVersions' }, { signal })) as VersionList;
@@ -163,8 +171,20 @@ async function ensureBaseModel(
     return `${version.id}, the built-in tiny model, imported now (fine-tunes merge into it)`;
   } finally {
     blobs.close();
-    client.close();
   }
+}
+
+/** An admin client of the local nodes. */
+async function adminClient(input: CommandInput<UpOptions>, loaded: ReturnType<typeof loadCommandConfig>, specs: readonly LocalNodeSpec[], signal: AbortSignal): Promise<ClusterClientApi> {
+  const { ctx } = input;
+  const adminToken = await readAdminToken(loaded.config, ctx.cwd, signal);
+  return ctx.createClient({
+    servers: specs.map((spec) => spec.address),
+    deadlineMs: 10_000,
+    logger: commandLogger(input, loaded, 'client').child({ component: 'up' }),
+    ...(adminToken === undefined ? {} : { adminToken }),
+    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, signal) }),
+  });
 }
 
 /** Polls every node until one reports itself leader; resolves with its id. */
@@ -202,27 +222,34 @@ async function waitForLeader(
 function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: ChildExit): void {
   const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with status ${exit.code ?? 'unknown'}`;
   const tail = stack.tail(exit.spec, 10);
+  const node = /^n\d+$/.test(exit.spec.id);
   input.ctx.stderr.write(
-    `node ${exit.spec.id} ${how}; its log is ${exit.spec.logFile}${tail === '' ? '' : `; last lines:\n${tail}`}\n` +
-      `(the other nodes keep running while a majority is up)\n`,
+    `${node ? 'node ' : ''}${exit.spec.id} ${how}; its log is ${exit.spec.logFile}${tail === '' ? '' : `; last lines:\n${tail}`}\n` +
+      (node ? `(the other nodes keep running while a majority is up)\n` : ''),
   );
 }
 
-function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean, s3Endpoint: string, model: string): string {
+function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean, s3Endpoint: string, model: string, helpers: readonly string[]): string {
   const rows = specs.map((spec) => [spec.id, spec.address, spec.id === leader ? 'leader' : 'follower', spec.dataDir, spec.logFile]);
   const servers = customPorts ? ` --servers ${specs.map((spec) => spec.address).join(',')}` : '';
+  const target = servers ? servers.trim() : '--cluster';
   const token = tokenFromEnv ? 'from TEAMBOOTH_ADMIN_TOKEN' : `${LOCAL_ADMIN_TOKEN_FILE} (local default; production sets TEAMBOOTH_ADMIN_TOKEN)`;
   return (
     `\nTeambooth is up: ${specs.length} node${specs.length === 1 ? '' : 's'} on this machine, ${leader} is the leader.\n\n` +
     indent(formatTable(['NODE', 'ADDRESS', 'ROLE', 'DATA', 'LOG'], rows)) +
     `\nAdmin token: ${token}\n` +
     `S3: ${s3Endpoint} (photos, results, LoRAs and model versions; see docs/s3-layout.md)\n` +
-    `Model: ${model}\n\n` +
+    `Model: ${model}\n` +
+    helpers.map((line) => `${line}\n`).join('') +
+    '\n' +
     'Try, in another terminal:\n' +
     `  npx teambooth status${servers}\n` +
-    `  npx teambooth agents token create --name my-gpu${servers}      (prints the agent's token once)\n` +
-    `  TEAMBOOTH_AGENT_TOKEN=<token> npx teambooth agent${servers}   (a GPU agent on this machine)\n` +
-    `  npx teambooth imagine "a red star on a blue background" ${servers ? servers.trim() : '--cluster'} -o star.png   (a job for the agent)\n` +
+    (helpers.some((line) => line.startsWith('Agent: none'))
+      ? `  npx teambooth agents token create --name my-gpu${servers}      (prints the agent's token once)\n` +
+        `  TEAMBOOTH_AGENT_TOKEN=<token> npx teambooth agent${servers}   (a GPU agent on this machine)\n`
+      : '') +
+    `  npx teambooth imagine "a red star on a blue background" ${target} -o star.png   (a job for the agent)\n` +
+    `  npx teambooth train test/fixtures/subjects/smiley/*.png --token zxq --class glyph ${target}   (merged into the next model version)\n` +
     '  npx teambooth imagine "a red star on a blue background" -o star.png   (runs locally, no cluster needed)\n\n' +
     'Ctrl-C stops every node; the data stays in .teambooth/ and the next `teambooth up` resumes from it.\n'
   );
