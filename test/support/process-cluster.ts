@@ -36,12 +36,21 @@ export interface ProcessClusterOptions {
 }
 
 /** A port the OS chose as free (bound on port 0, then released for the node to take). */
-async function freePort(): Promise<number> {
+/**
+ * A port the OS hands out, held until `release` so that nothing started meanwhile (the proxies
+ * below listen on ports the OS picks) can be given the same one before the node binds it.
+ */
+async function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  return { port, release: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function freePort(): Promise<number> {
+  const reserved = await reservePort();
+  await reserved.release();
+  return reserved.port;
 }
 
 /**
@@ -62,8 +71,10 @@ export class ProcessCluster {
     const dir = mkdtempSync(join(tmpdir(), 'teambooth-cluster-'));
     const cluster = new ProcessCluster(dir, options.env ?? {});
     const ids = Array.from({ length: options.size }, (_, i) => `n${i + 1}`);
+    const reserved: Array<() => Promise<void>> = [];
     for (const id of ids) {
-      const port = await freePort();
+      const { port, release } = await reservePort();
+      reserved.push(release);
       cluster.nodes.push({
         id,
         port,
@@ -80,6 +91,7 @@ export class ProcessCluster {
         if (from !== to) from.outbound.set(to.id, await TcpProxy.start({ host: '127.0.0.1', port: to.port }));
       }
     }
+    for (const release of reserved) await release();
     for (const node of cluster.nodes) cluster.spawn(node);
     return cluster;
   }
@@ -200,7 +212,8 @@ export class ProcessCluster {
       last = JSON.stringify(statuses.map((s) => [s.id, s.role, s.term, s.leaderId]));
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`no agreed leader among ${among.join(',')} within ${timeoutMs} ms; last seen ${last}; logs in ${this.dir}`);
+    const exited = this.nodes.filter((n) => n.process !== undefined && n.process.exitCode !== null).map((n) => `${n.id} (exit ${n.process!.exitCode})`);
+    throw new Error(`no agreed leader among ${among.join(',')} within ${timeoutMs} ms; last seen ${last}${exited.length === 0 ? '' : `; exited: ${exited.join(', ')}`}; logs in ${this.dir}`);
   }
 
   async close(): Promise<void> {
