@@ -46,21 +46,33 @@ export async function withClient<T>(
   access: { admin: boolean },
   use: (client: ClusterClientApi) => Promise<T>,
 ): Promise<T> {
-  const { config } = loaded;
-  const logger = commandLogger(input, loaded, 'client').child({ component: 'cli' });
-  const adminToken = access.admin ? await readAdminToken(config, input.ctx.cwd, input.signal) : undefined;
-  const client = await input.ctx.createClient({
-    servers: config.client.servers,
-    deadlineMs: config.client.deadlineMs,
-    logger,
-    ...(adminToken === undefined ? {} : { adminToken }),
-    ...(config.tls === undefined ? {} : { tls: await readTlsFiles(config.tls, input.ctx.cwd, input.signal) }),
-  });
+  const client = await createCommandClient(input, loaded, { ...access, logger: commandLogger(input, loaded, 'client').child({ component: 'cli' }) });
   try {
     return await use(client);
   } finally {
     client.close();
   }
+}
+
+/**
+ * A cluster client as commands build it: the configured servers (or `servers`), deadline and TLS
+ * files, and with `admin` the admin token. The caller closes it.
+ */
+export async function createCommandClient(
+  input: CommandInput<CommonOptions>,
+  loaded: LoadedConfig,
+  options: { admin: boolean; logger: Logger; servers?: readonly string[]; deadlineMs?: number; signal?: AbortSignal },
+): Promise<ClusterClientApi> {
+  const { config } = loaded;
+  const signal = options.signal ?? input.signal;
+  const adminToken = options.admin ? await readAdminToken(config, input.ctx.cwd, signal) : undefined;
+  return input.ctx.createClient({
+    servers: options.servers === undefined ? config.client.servers : [...options.servers],
+    deadlineMs: options.deadlineMs ?? config.client.deadlineMs,
+    logger: options.logger,
+    ...(adminToken === undefined ? {} : { adminToken }),
+    ...(config.tls === undefined ? {} : { tls: await readTlsFiles(config.tls, input.ctx.cwd, signal) }),
+  });
 }
 
 /** Writes `value` as JSON (one object, indented) to standard output. */

@@ -112,7 +112,7 @@ export class BotCore {
       const params = { uploadId: upload.uploadId, photos: upload.names, token, classWord };
       const job = await this.#submit(request, 'train', params);
       const subject = `**${token} ${classWord}**`;
-      const trained = await this.#follow(request, job, (update) => ({ text: `Training ${subject}: ${describeProgress(update)}`, buttons: [button('cancel', job.id, 'Cancel', 'danger')] }));
+      const trained = await this.#follow(request, job.id, (update) => ({ text: `Training ${subject}: ${describeProgress(update)}`, buttons: [button('cancel', job.id, 'Cancel', 'danger')] }));
       if (trained.state !== 'succeeded') {
         await request.reply.show({ text: describeEnd(trained, `Training ${subject}`) });
         return;
@@ -123,7 +123,7 @@ export class BotCore {
         return;
       }
       await request.reply.show({ text: `Trained ${subject} in ${describeDuration((trained.finishedAt ?? 0) - (trained.startedAt ?? trained.createdAt))}. Adding it to the shared model…` });
-      const merge = await this.#follow(request, { id: mergeJobId } as Job, () => ({ text: `Trained ${subject}. Adding it to the shared model…` }));
+      const merge = await this.#follow(request, mergeJobId, () => ({ text: `Trained ${subject}. Adding it to the shared model…` }));
       if (merge.state !== 'succeeded') {
         await request.reply.show({ text: describeEnd(merge, `Adding ${subject} to the shared model`) });
         return;
@@ -305,7 +305,7 @@ export class BotCore {
   async #imagineJob(request: ChatRequest, params: Record<string, unknown>): Promise<void> {
     const job = await this.#submit(request, 'imagine', params);
     const prompt = String(job.params.prompt);
-    const done = await this.#follow(request, job, (update) => ({ text: `**${prompt}**: ${describeProgress(update)}`, buttons: [button('cancel', job.id, 'Cancel', 'danger')] }));
+    const done = await this.#follow(request, job.id, (update) => ({ text: `**${prompt}**: ${describeProgress(update)}`, buttons: [button('cancel', job.id, 'Cancel', 'danger')] }));
     if (done.state !== 'succeeded') {
       await request.reply.show({ text: describeEnd(done, `**${prompt}**`) });
       return;
@@ -367,8 +367,8 @@ export class BotCore {
     return submitted.job;
   }
 
-  #follow(request: ChatRequest, job: Pick<Job, 'id'>, render: (update: JobUpdate) => ChatMessage): Promise<Job> {
-    return followJob(this.#cluster, job.id, {
+  #follow(request: ChatRequest, jobId: string, render: (update: JobUpdate) => ChatMessage): Promise<Job> {
+    return followJob(this.#cluster, jobId, {
       onUpdate: (update) => request.reply.show(render(update)),
       minIntervalMs: this.#options.minEditIntervalMs,
       now: this.#options.now,

@@ -81,6 +81,11 @@ export interface ChatRequest {
   signal: AbortSignal;
 }
 
+/** `{ [key]: value }` when a platform gave the option, `{}` when it did not (null or undefined), for spreading into command options. */
+export function givenOption<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 /** How a member is named in mentions and as a job's requester: `discord:<server>:<user>`. */
 export function requesterOf(request: Pick<ChatRequest, 'place' | 'member'>): string {
   return `${request.place.platform}:${request.place.serverId}:${request.member.id}`;

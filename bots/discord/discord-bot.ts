@@ -22,7 +22,7 @@ import {
 } from 'discord.js';
 import type { Logger } from 'pino';
 import type { BotCore } from '../core/bot-core.ts';
-import type { ChatAttachment, ChatButton, ChatMember, ChatMessage, ChatReply, ChatRequest } from '../core/chat-port.ts';
+import { givenOption, type ChatAttachment, type ChatButton, type ChatMember, type ChatMessage, type ChatReply, type ChatRequest } from '../core/chat-port.ts';
 import { discordCommands } from './discord-commands.ts';
 
 /** Options of {@link DiscordBot.start}. */
@@ -111,13 +111,13 @@ export class DiscordBot {
       case 'imagine':
         return core.imagine(request, {
           prompt: o.getString('prompt', true),
-          ...optional('negative', o.getString('negative')),
-          ...optional('seed', o.getInteger('seed')),
-          ...optional('steps', o.getInteger('steps')),
-          ...optional('aspect', o.getString('aspect')),
-          ...optional('size', o.getString('size')),
-          ...optional('guidance', o.getNumber('guidance')),
-          ...optional('count', o.getInteger('count')),
+          ...givenOption('negative', o.getString('negative')),
+          ...givenOption('seed', o.getInteger('seed')),
+          ...givenOption('steps', o.getInteger('steps')),
+          ...givenOption('aspect', o.getString('aspect')),
+          ...givenOption('size', o.getString('size')),
+          ...givenOption('guidance', o.getNumber('guidance')),
+          ...givenOption('count', o.getInteger('count')),
         });
       case 'train': {
         const photos = interaction.options.data.filter((option) => option.attachment !== undefined).map((option) => toAttachment(option.attachment!));
@@ -141,11 +141,11 @@ export class DiscordBot {
       }
       case 'settings':
         return core.settings(request, {
-          ...optional('allowChannel', o.getChannel('allow-channel')?.id),
-          ...optional('removeChannel', o.getChannel('remove-channel')?.id),
-          ...optional('block', o.getString('block')),
-          ...optional('unblock', o.getString('unblock')),
-          ...optional('maxJobs', o.getInteger('max-jobs')),
+          ...givenOption('allowChannel', o.getChannel('allow-channel')?.id),
+          ...givenOption('removeChannel', o.getChannel('remove-channel')?.id),
+          ...givenOption('block', o.getString('block')),
+          ...givenOption('unblock', o.getString('unblock')),
+          ...givenOption('maxJobs', o.getInteger('max-jobs')),
         });
       default:
         await interaction.editReply({ content: `I do not know /${name}; try /help.` });
@@ -223,10 +223,6 @@ export async function deployDiscordCommands(options: { token: string; guildId?: 
   const commands = discordCommands();
   await rest.put(options.guildId === undefined ? Routes.applicationCommands(application.id) : Routes.applicationGuildCommands(application.id, options.guildId), { body: commands });
   return commands.length;
-}
-
-function optional<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
-  return (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function toAttachment(attachment: Attachment): ChatAttachment {

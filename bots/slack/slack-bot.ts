@@ -4,7 +4,7 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { BotCore } from '../core/bot-core.ts';
-import type { ChatAttachment, ChatButton, ChatMessage, ChatReply, ChatRequest } from '../core/chat-port.ts';
+import { givenOption, type ChatAttachment, type ChatButton, type ChatMessage, type ChatReply, type ChatRequest } from '../core/chat-port.ts';
 import { intFlag, numberFlag, parseFlags, splitWords } from './command-text.ts';
 
 /** How Slack reaches the app: HTTP requests to a public URL, or Socket Mode (an outgoing WebSocket). */
@@ -80,13 +80,13 @@ export class SlackBot {
       await this.#serve(client, command.channel_id, command.user_id, command.team_id, command.trigger_id, undefined, (request) =>
         core.imagine(request, {
           prompt: rest,
-          ...defined('negative', flags.get('negative')),
-          ...defined('seed', intFlag(flags, 'seed')),
-          ...defined('steps', intFlag(flags, 'steps')),
-          ...defined('size', flags.get('size')),
-          ...defined('aspect', flags.get('aspect')),
-          ...defined('guidance', numberFlag(flags, 'guidance')),
-          ...defined('count', intFlag(flags, 'count')),
+          ...givenOption('negative', flags.get('negative')),
+          ...givenOption('seed', intFlag(flags, 'seed')),
+          ...givenOption('steps', intFlag(flags, 'steps')),
+          ...givenOption('size', flags.get('size')),
+          ...givenOption('aspect', flags.get('aspect')),
+          ...givenOption('guidance', numberFlag(flags, 'guidance')),
+          ...givenOption('count', intFlag(flags, 'count')),
         }),
       );
     });
@@ -119,11 +119,11 @@ export class SlackBot {
       '/settings': (r, text) => {
         const { flags } = parseFlags(`x ${text}`);
         return core.settings(r, {
-          ...defined('allowChannel', channelId(flags.get('allow-channel'))),
-          ...defined('removeChannel', channelId(flags.get('remove-channel'))),
-          ...defined('block', flags.get('block')),
-          ...defined('unblock', flags.get('unblock')),
-          ...defined('maxJobs', intFlag(flags, 'max-jobs')),
+          ...givenOption('allowChannel', channelId(flags.get('allow-channel'))),
+          ...givenOption('removeChannel', channelId(flags.get('remove-channel'))),
+          ...givenOption('block', flags.get('block')),
+          ...givenOption('unblock', flags.get('unblock')),
+          ...givenOption('maxJobs', intFlag(flags, 'max-jobs')),
         });
       },
     };
@@ -205,10 +205,6 @@ interface SlackFile {
   mimetype?: string;
   size?: number;
   url_private?: string;
-}
-
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** `<#C123|general>` or `C123` to `C123`. */

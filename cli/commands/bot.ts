@@ -1,7 +1,6 @@
-import { readAdminToken } from '../../config/admin-token.ts';
 import type { CommandInput, CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
-import { commandLogger, loadCommandConfig, readTlsFiles, serverOverrides } from '../command-support.ts';
+import { commandLogger, createCommandClient, loadCommandConfig, serverOverrides } from '../command-support.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface BotOptions extends CommonOptions {
@@ -51,14 +50,7 @@ async function runBot(input: CommandInput<BotOptions>, platform: string, start: 
   const imageSide = side(options.imageSide);
   const loaded = loadCommandConfig(input, serverOverrides(options.servers));
   const logger = commandLogger(input, loaded, 'server').child({ component: `${platform}-bot` });
-  const adminToken = await readAdminToken(loaded.config, ctx.cwd, input.signal);
-  const client = await ctx.createClient({
-    servers: loaded.config.client.servers,
-    deadlineMs: loaded.config.client.deadlineMs,
-    logger,
-    ...(adminToken === undefined ? {} : { adminToken }),
-    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, input.signal) }),
-  });
+  const client = await createCommandClient(input, loaded, { admin: true, logger });
   const { BotCore } = await import('../../bots/core/bot-core.ts');
   const core = new BotCore({ cluster: client, logger, now: () => ctx.now(), random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32, minEditIntervalMs: MIN_EDIT_INTERVAL_MS, imageSide });
   let stopped: () => void = () => {};

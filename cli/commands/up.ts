@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LOCAL_ADMIN_TOKEN_FILE, readAdminToken, resolveAdminToken } from '../../config/admin-token.ts';
+import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-token.ts';
 import { s3BlobStoreOptions } from '../../cluster/blob-store/blob-store-from-config.ts';
 import { S3BlobStore } from '../../cluster/blob-store/s3-blob-store.ts';
 import { importBaseVersion, type VersionList } from '../../cluster/models/model-versions.ts';
@@ -8,7 +8,7 @@ import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandInput } from '../command.ts';
 import { startEmbeddedS3 } from '../../cluster/blob-store/embedded-s3.ts';
-import { commandLogger, loadCommandConfig, readTlsFiles } from '../command-support.ts';
+import { commandLogger, createCommandClient, loadCommandConfig, readTlsFiles } from '../command-support.ts';
 import { formatTable } from '../format-table.ts';
 import { assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
 import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
@@ -100,7 +100,13 @@ export const upCommand = defineCommand<UpOptions>({
         ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
         return 1;
       }
-      const admin = await adminClient(input, loaded, specs, stopping.signal);
+      const admin = await createCommandClient(input, loaded, {
+        admin: true,
+        servers: specs.map((spec) => spec.address),
+        deadlineMs: 10_000,
+        logger: commandLogger(input, loaded, 'client').child({ component: 'up' }),
+        signal: stopping.signal,
+      });
       let helpers: string[];
       let model: string;
       try {
@@ -174,18 +180,6 @@ async function ensureBaseModel(
   }
 }
 
-/** An admin client of the local nodes. */
-async function adminClient(input: CommandInput<UpOptions>, loaded: ReturnType<typeof loadCommandConfig>, specs: readonly LocalNodeSpec[], signal: AbortSignal): Promise<ClusterClientApi> {
-  const { ctx } = input;
-  const adminToken = await readAdminToken(loaded.config, ctx.cwd, signal);
-  return ctx.createClient({
-    servers: specs.map((spec) => spec.address),
-    deadlineMs: 10_000,
-    logger: commandLogger(input, loaded, 'client').child({ component: 'up' }),
-    ...(adminToken === undefined ? {} : { adminToken }),
-    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, signal) }),
-  });
-}
 
 /** Polls every node until one reports itself leader; resolves with its id. */
 async function waitForLeader(

@@ -5,7 +5,7 @@ import { loadProtos } from '../../proto/load.ts';
 import type { JobReply } from '../../proto/generated/teambooth/jobs/JobReply.ts';
 import type { JobsHandlers } from '../../proto/generated/teambooth/jobs/Jobs.ts';
 import { ContentStore } from '../blob-store/content-store.ts';
-import { readManifest, type ModelManifest } from '../blob-store/model-manifest.ts';
+import type { ModelManifest } from '../blob-store/model-manifest.ts';
 import type { S3BlobStore } from '../blob-store/s3-blob-store.ts';
 import { CommandRejectedError, UnauthenticatedError } from '../raft/errors.ts';
 import type { ClusterBackend } from '../server/backend.ts';
@@ -32,6 +32,8 @@ export interface JobsServiceOptions {
   leaseMs: number;
   /** Checks an uploaded output before a job may succeed (see cluster/jobs/result-validation). */
   checkOutput: OutputCheck;
+  /** Model version manifests by key, shared with the node's other readers of them. */
+  manifestAt: (key: string, signal: AbortSignal) => Promise<ModelManifest>;
   /** Side of the base model's images, for checking train photos. */
   modelSize: number;
   now?: () => number;
@@ -74,18 +76,7 @@ export function createJobsService(options: JobsServiceOptions): GrpcServiceBindi
   const claims = new ClaimWaiter(state, now);
   const watches = new Set<grpc.ServerWritableStream<unknown, JobReply>>();
   const content = new ContentStore({ blobs, logger });
-  /** Manifests read lately, by key (they never change); agents ask for the newest versions. */
-  const manifests = new Map<string, Promise<ModelManifest>>();
-  const manifestAt = (key: string, signal: AbortSignal): Promise<ModelManifest> => {
-    let found = manifests.get(key);
-    if (found === undefined) {
-      found = readManifest(blobs, key, { signal });
-      found.catch(() => manifests.delete(key));
-      manifests.set(key, found);
-      for (const old of manifests.keys()) if (manifests.size > 4) manifests.delete(old);
-    }
-    return found;
-  };
+  const { manifestAt } = options;
 
   const admin = <Req, Res>(run: (request: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
     unaryCall<Req, Res>(logger, now, (request, signal, metadata) => {

@@ -6,10 +6,10 @@ import { TINY_TRAIN_DEFAULTS } from '../../gpu-agent/tiny-model/write-tiny-model
 import { MODEL_SETTINGS_FILE, parseTrainDefaults } from '../../gpu-agent/training/train-defaults.ts';
 import { TRAIN_DEFAULTS } from '../../gpu-agent/training/dreambooth-request.ts';
 import type { ContentStore } from '../blob-store/content-store.ts';
-import { readManifest } from '../blob-store/model-manifest.ts';
-import type { S3BlobStore } from '../blob-store/s3-blob-store.ts';
+import type { ModelManifest } from '../blob-store/model-manifest.ts';
+import { boundedMemo } from '../models/bounded-memo.ts';
 import { parseLinearLayerIndex } from '../models/linear-layer-index.ts';
-import { ENTRY_PREFIX, linearIndexEntryName } from '../models/model-entry-names.ts';
+import { ENTRY_PREFIX, linearIndexEntryOf } from '../models/model-entry-names.ts';
 import type { ModelVersion } from '../state/types.ts';
 import { specOf, type OutputCheck } from './job-objects.ts';
 import { expectedLoraLayout, validateImageResult, validateLoraResult, type ExpectedLoraLayout } from './result-validation/index.ts';
@@ -39,23 +39,21 @@ function builtInShape(): TrainedModelShape {
  * check does too.
  */
 export function createOutputCheck(shapes: ModelShapes = async () => builtInShape()): OutputCheck {
-  const layouts = new Map<string, ExpectedLoraLayout>();
+  const layouts = boundedMemo(
+    16,
+    async ({ version, rank }: { version: string | null; rank: number | undefined }, signal: AbortSignal): Promise<ExpectedLoraLayout> => {
+      const shape = await shapes(version, signal);
+      return expectedLoraLayout(shape.linear, { rank: rank ?? shape.defaultRank });
+    },
+    ({ version, rank }) => `${version ?? 'built-in'}/${rank ?? 'default'}`,
+  );
   return async (_name, bytes, job, signal) => {
     const spec = specOf(job);
     if (spec.kind === 'imagine') {
       const verdict = await validateImageResult(bytes, { width: spec.params.width, height: spec.params.height });
       return verdict.ok ? undefined : verdict.reason;
     }
-    const shape = await shapes(job.modelVersion, signal);
-    const rank = spec.params.rank ?? shape.defaultRank;
-    const key = `${job.modelVersion ?? 'built-in'}/${rank}`;
-    let layout = layouts.get(key);
-    if (layout === undefined) {
-      layout = expectedLoraLayout(shape.linear, { rank });
-      layouts.set(key, layout);
-      for (const old of layouts.keys()) if (layouts.size > 16) layouts.delete(old);
-    }
-    const verdict = validateLoraResult(bytes, layout);
+    const verdict = validateLoraResult(bytes, await layouts({ version: job.modelVersion, rank: spec.params.rank }, signal));
     return verdict.ok ? undefined : verdict.reason;
   };
 }
@@ -65,31 +63,18 @@ export function createOutputCheck(shapes: ModelShapes = async () => builtInShape
  * and the model's `teambooth.json`, both through the version's manifest. Versions never change,
  * so each is read once (the last few are kept).
  */
-export function versionShapes(deps: { blobs: S3BlobStore; state: StateAccess; content: ContentStore }): ModelShapes {
-  const cache = new Map<string, Promise<TrainedModelShape>>();
-  const read = async (version: string, signal: AbortSignal): Promise<TrainedModelShape> => {
+export function versionShapes(deps: { state: StateAccess; content: ContentStore; manifestAt: (key: string, signal: AbortSignal) => Promise<ModelManifest> }): ModelShapes {
+  const read = boundedMemo(8, async (version: string, signal: AbortSignal): Promise<TrainedModelShape> => {
     const record = await deps.state.query<ModelVersion>({ type: 'getModelVersion', versionId: version }, signal, true);
-    const manifest = await readManifest(deps.blobs, record.manifestKey, { signal });
+    const manifest = await deps.manifestAt(record.manifestKey, signal);
     const { content } = deps;
-    const unet = Object.keys(manifest.tensors).find((name) => name.startsWith(`${ENTRY_PREFIX.graph}unet/`) && name.endsWith('.onnx'));
-    const indexName = unet === undefined ? undefined : linearIndexEntryName(unet.slice(ENTRY_PREFIX.graph.length));
-    const index = indexName === undefined ? undefined : manifest.tensors[indexName];
-    if (index === undefined) throw new Error(`model version ${version} has no UNet linear-layer index; re-import the base model`);
-    const linear = parseLinearLayerIndex(await content.getVerified(index.sha256, { signal }), indexName!);
+    const indexName = linearIndexEntryOf(manifest.tensors, 'unet');
+    if (indexName === undefined) throw new Error(`model version ${version} has no UNet linear-layer index; re-import the base model`);
+    const linear = parseLinearLayerIndex(await content.getVerified(manifest.tensors[indexName]!.sha256, { signal }), indexName);
     const settings = manifest.tensors[`${ENTRY_PREFIX.file}${MODEL_SETTINGS_FILE}`];
     const defaults =
       settings === undefined ? TRAIN_DEFAULTS : parseTrainDefaults(new TextDecoder().decode(await content.getVerified(settings.sha256, { signal })), `${MODEL_SETTINGS_FILE} of ${version}`);
     return { linear, defaultRank: defaults.rank };
-  };
-  return (version, signal) => {
-    if (version === null) return Promise.resolve(builtInShape());
-    let found = cache.get(version);
-    if (found === undefined) {
-      found = read(version, signal);
-      found.catch(() => cache.delete(version));
-      cache.set(version, found);
-      for (const old of cache.keys()) if (cache.size > 8) cache.delete(old);
-    }
-    return found;
-  };
+  });
+  return (version, signal) => (version === null ? Promise.resolve(builtInShape()) : read(version, signal));
 }

@@ -9,7 +9,7 @@ import { sha256Hex } from '../blob-store/s3-blob-store.ts';
 import { parseLinearLayerIndex, type IndexedLinearLayer } from './linear-layer-index.ts';
 import type { LoraDeltaWorker } from './lora-delta-worker.ts';
 import { mapConcurrent } from './map-concurrent.ts';
-import { ENTRY_PREFIX, linearIndexEntryName, weightEntryName } from './model-entry-names.ts';
+import { linearIndexEntryOf, weightEntryName } from './model-entry-names.ts';
 import type { FetchTensor, TensorSink } from './tensor-ports.ts';
 
 /** Which component a kohya key prefix adapts. */
@@ -99,10 +99,7 @@ function prefixOf(key: string): string {
 
 /** The component's linear layers by kohya key, from the index stored next to its graph. */
 async function linearLayersOf(base: ModelManifest, component: string, prefix: string, fetchTensor: FetchTensor, signal?: AbortSignal): Promise<Map<string, IndexedLinearLayer>> {
-  const graphPath = Object.keys(base.tensors)
-    .filter((name) => name.startsWith(`${ENTRY_PREFIX.graph}${component}/`) && name.endsWith('.onnx'))
-    .map((name) => name.slice(ENTRY_PREFIX.graph.length))[0];
-  const indexName = graphPath === undefined ? undefined : linearIndexEntryName(graphPath);
+  const indexName = linearIndexEntryOf(base.tensors, component);
   const index = indexName === undefined ? undefined : base.tensors[indexName];
   if (index === undefined) throw new Error(`version ${base.version} has no ${component} graph with a linear-layer index; it cannot take ${prefix}_* LoRA layers (re-import the base model)`);
   const bytes = await fetchTensor(index.sha256, signal);

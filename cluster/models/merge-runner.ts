@@ -5,7 +5,7 @@ import { parseModelManifest, readManifest, writeManifest, type ModelManifest } f
 import type { S3BlobStore } from '../blob-store/s3-blob-store.ts';
 import type { StateAccess } from '../jobs/state-access.ts';
 import { CommandRejectedError, NotLeaderError, ProposalDroppedError } from '../raft/errors.ts';
-import type { MergeJobParams } from '../state/merge-commands.ts';
+import { mergeMethodOf, type MergeJobParams } from '../state/merge-commands.ts';
 import type { Job, MergeSettings, ModelVersion, Subject } from '../state/types.ts';
 import { LoraDeltaWorker } from './lora-delta-worker.ts';
 import { mergeLoraIntoManifest } from './merge-lora-into-manifest.ts';
@@ -154,15 +154,13 @@ export async function computeMerge(job: Job, ctx: MergeContext): Promise<MergeOu
   if (current === undefined) throw new CommandRejectedError('there is no model version to merge onto yet', 'failed_precondition');
   const version = `v${listed.versions.length + 1}`;
   const params = job.params as MergeJobParams;
-  let start: ModelVersion;
+  let start = current;
   let loras: { token: string; loraKey: string }[];
   let subjects: string[];
   if (params.operation === 'merge') {
-    start = current;
     loras = [{ token: params.token, loraKey: params.loraKey }];
     subjects = [...current.subjects.filter((token) => token !== params.token), params.token];
   } else {
-    start = current;
     while (start.parent !== null) start = byId.get(start.parent)!;
     subjects = current.subjects.slice(-params.keepLast);
     loras = [];
@@ -175,7 +173,7 @@ export async function computeMerge(job: Job, ctx: MergeContext): Promise<MergeOu
   let manifest: ModelManifest = await readManifest(blobs, start.manifestKey, { signal });
   const changed = new Set<string>();
   let changedBytes = 0;
-  const mergeMethod = params.operation === 'rebuild' && current.mergeMethod !== 'none' ? current.mergeMethod : ctx.settings.method;
+  const mergeMethod = mergeMethodOf(params, current, ctx.settings);
   for (const { token, loraKey } of loras) {
     const lora = await blobs.getBytes(loraKey, { signal });
     let merged;

@@ -21,6 +21,13 @@ export function linearIndexEntryName(graphPath: string): string {
   return `${ENTRY_PREFIX.graph}${graphPath}.linear-layers.json`;
 }
 
+/** The entry name of the linear-layer index of `component`'s graph in a manifest's entries, or undefined when it has none. */
+export function linearIndexEntryOf(entries: Readonly<Record<string, unknown>>, component: string): string | undefined {
+  const graph = Object.keys(entries).find((name) => name.startsWith(`${ENTRY_PREFIX.graph}${component}/`) && name.endsWith('.onnx'));
+  const index = graph === undefined ? undefined : linearIndexEntryName(graph.slice(ENTRY_PREFIX.graph.length));
+  return index !== undefined && index in entries ? index : undefined;
+}
+
 /** The manifest dtype of an ONNX element type that is stored as a weight. */
 export function manifestDtype(dtype: DType): ManifestTensor['dtype'] {
   switch (dtype) {

@@ -13,6 +13,8 @@ import { createJobsService } from '../jobs/jobs-service.ts';
 import { startLeaseExpiry } from '../jobs/lease-expiry.ts';
 import { createOutputCheck, versionShapes } from '../jobs/output-checks.ts';
 import { ContentStore } from '../blob-store/content-store.ts';
+import { readManifest } from '../blob-store/model-manifest.ts';
+import { boundedMemo } from '../models/bounded-memo.ts';
 import { StateAccess } from '../jobs/state-access.ts';
 import { startMergeRunner } from '../models/merge-runner.ts';
 import { GrpcTransport } from '../transport/grpc-transport.ts';
@@ -110,13 +112,16 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     const blobs = new S3BlobStore(s3BlobStoreOptions(config.s3, { logger }));
     closers.push(async () => blobs.close());
     const state = new StateAccess(node, config.id);
+    // The Jobs service (agents' ModelFiles) and the LoRA checks read the same few manifests.
+    const manifestAt = boundedMemo(8, (key: string, signal: AbortSignal) => readManifest(blobs, key, { signal }));
     const jobs = createJobsService({
       backend: node,
       blobs,
       nodeId: config.id,
       logger,
       leaseMs: config.jobs.leaseMs,
-      checkOutput: createOutputCheck(versionShapes({ blobs, state, content: new ContentStore({ blobs, logger }) })),
+      checkOutput: createOutputCheck(versionShapes({ state, content: new ContentStore({ blobs, logger }), manifestAt })),
+      manifestAt,
       modelSize: TINY_MODEL_IMAGE_SIZE,
     });
     const server = await startGrpcServer({

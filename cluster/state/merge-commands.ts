@@ -2,7 +2,7 @@ import type { CommandOf } from './commands.ts';
 import { endJob, newJob } from './job-attempts.ts';
 import { fail, ok } from './results.ts';
 import type { ApplyContext, StateData } from './state-data.ts';
-import type { AppliedResult, Job, ModelVersion } from './types.ts';
+import type { AppliedResult, Job, MergeSettings, ModelVersion } from './types.ts';
 import { views } from './views.ts';
 
 /**
@@ -104,13 +104,13 @@ function commitMerge(data: StateData, command: CommandOf<'commitMerge'>, ctx: Ap
     const slot = data.subjects.get(token)?.slot;
     if (slot !== null && slot !== undefined) slots[token] = slot;
   }
-  const method = params.operation === 'rebuild' ? current.mergeMethod : data.mergeSettings.method;
+  const method = mergeMethodOf(params, current, data.mergeSettings);
   const version: ModelVersion = {
     id: nextId,
     parent: current.id,
     manifestKey: command.manifestKey,
     subjects,
-    mergeMethod: method === 'none' ? data.mergeSettings.method : method,
+    mergeMethod: method,
     slots,
     mergeJobId: job.id,
     createdAt: ctx.now,
@@ -139,6 +139,11 @@ function commitMerge(data: StateData, command: CommandOf<'commitMerge'>, ctx: Ap
     createMergeJob(data, { operation: 'rebuild', keepLast: keep }, CLUSTER_REQUESTER, ctx);
   }
   return ok(views.version(version));
+}
+
+/** The method a merge records: a rebuild keeps its line's method (unless the line is only the imported base); a merge uses the settings'. */
+export function mergeMethodOf(params: MergeJobParams, current: Pick<ModelVersion, 'mergeMethod'>, settings: Pick<MergeSettings, 'method'>): 'sum' | 'orthogonal' {
+  return params.operation === 'rebuild' && current.mergeMethod !== 'none' ? current.mergeMethod : settings.method;
 }
 
 /** A merge job that has not ended, or the refusal saying why `jobId` is not one. */
