@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { agentTokenHash, registerAgent } from '../cluster/jobs/agent-token.ts';
 import type { AgentView } from '../cluster/state/types.ts';
@@ -16,16 +17,31 @@ export interface LocalHelpers {
 
 /**
  * Starts the local stack's helpers: one CPU agent (registered once; its token kept in
- * {@link LOCAL_AGENT_TOKEN_FILE} and passed through the environment), and the Discord and Slack
- * bots when their credentials are in the environment. They stop with the nodes.
+ * {@link LOCAL_AGENT_TOKEN_FILE} and passed through the environment), the web playground on
+ * `webPort` (unless null), and the Discord and Slack bots when their credentials are in the
+ * environment. They stop with the nodes.
  */
 export async function startLocalHelpers(
   deps: { ctx: CliContext; client: ClusterClientApi; stack: LocalStack; specs: readonly LocalNodeSpec[]; onExit: (exit: ChildExit) => void; signal: AbortSignal },
-  options: { agent: boolean },
+  options: { agent: boolean; webPort: number | null },
 ): Promise<LocalHelpers> {
   const { ctx, stack, onExit } = deps;
   const servers = deps.specs.map((spec) => spec.address).join(',');
   const lines: string[] = [];
+  // The playground first: it takes a few seconds to start listening, while the agent is registered.
+  let webListening: Promise<void> = Promise.resolve();
+  if (options.webPort !== null) {
+    const spec = { id: 'web', logFile: join('.teambooth', 'logs', 'web.log') };
+    let exited = false;
+    stack.startProcess(spec, ['bot', 'web', '--servers', servers, '--port', String(options.webPort)], {}, (exit) => {
+      exited = true;
+      onExit(exit);
+    });
+    webListening = waitUntilListening(ctx, options.webPort, () => exited, deps.signal);
+    lines.push(`Playground: http://127.0.0.1:${options.webPort}/ (a chat channel and the cluster's dashboard; log ${spec.logFile})`);
+  } else {
+    lines.push('Playground: none (--no-web); start it with `teambooth bot web`');
+  }
   if (options.agent) {
     const { token, agent } = await localAgentToken(deps.ctx, deps.client, deps.signal);
     const spec = { id: 'agent', logFile: join('.teambooth', 'logs', 'agent.log') };
@@ -44,6 +60,7 @@ export async function startLocalHelpers(
     stack.startProcess({ id: 'slack-bot', logFile: join('.teambooth', 'logs', 'slack-bot.log') }, ['bot', 'slack', '--servers', servers, ...socket], {}, onExit);
     bots.push('slack');
   }
+  await webListening;
   lines.push(bots.length === 0 ? 'Bots: none (set TEAMBOOTH_DISCORD_TOKEN or TEAMBOOTH_SLACK_BOT_TOKEN to start them; see the README)' : `Bots: ${bots.join(', ')} (logs in .teambooth/logs/)`);
   return { lines };
 }
@@ -64,6 +81,22 @@ async function localAgentToken(ctx: CliContext, client: ClusterClientApi, signal
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${token}\n`, { mode: 0o600, signal });
   return { token, agent: result as AgentView };
+}
+
+/** Resolves once 127.0.0.1:`port` accepts connections, or the process that should listen there has exited, or after 30 s. */
+async function waitUntilListening(ctx: CliContext, port: number, exited: () => boolean, signal: AbortSignal): Promise<void> {
+  const deadline = ctx.now() + 30_000;
+  while (!exited() && ctx.now() < deadline) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+    if (open) return;
+    await ctx.sleep(100, signal);
+  }
 }
 
 function nonEmpty(value: string | undefined): boolean {

@@ -44,14 +44,18 @@ export function peersOf(specs: readonly LocalNodeSpec[]): string {
  */
 export async function assertPortsFree(specs: readonly LocalNodeSpec[]): Promise<void> {
   for (const spec of specs) {
-    const problem = await bindProblem(spec.port);
-    if (problem === undefined) continue;
     const suggestion = Math.min(spec.port + 100, 65535 - specs.length);
-    throw new Error(
-      `port ${spec.port} (${spec.address}, for node ${spec.id}) ${problem}: stop whatever holds it (another \`teambooth up\`?), ` +
-        `or choose other ports with --base-port, e.g. \`teambooth up --base-port ${suggestion}\``,
-    );
+    await assertPortFree(spec.port, `${spec.address}, for node ${spec.id}`, `choose other ports with --base-port, e.g. \`teambooth up --base-port ${suggestion}\``);
   }
+}
+
+/**
+ * Checks that `port` can be bound on 127.0.0.1.
+ * @throws Error naming the port, what it is `for`, and how to `fix` it.
+ */
+export async function assertPortFree(port: number, purpose: string, fix: string): Promise<void> {
+  const problem = await bindProblem(port);
+  if (problem !== undefined) throw new Error(`port ${port} (${purpose}) ${problem}: stop whatever holds it (another \`teambooth up\`?), or ${fix}`);
 }
 
 function bindProblem(port: number): Promise<string | undefined> {

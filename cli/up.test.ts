@@ -65,6 +65,14 @@ describe('teambooth up', () => {
     expect(ctx.children).toHaveLength(0);
   });
 
+  it("names the playground's port when it is in use, and starts nothing", async () => {
+    const [port, webPort] = [await freePort(), await occupiedPort()];
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--web', String(webPort)], ctx)).toBe(1);
+    expect(ctx.err).toContain(`error: port ${webPort} (for the web playground) is already in use`);
+    expect(ctx.err).toContain(`teambooth up --web ${webPort + 1}`);
+    expect(ctx.children).toHaveLength(0);
+  });
+
   it('refuses bad --base-port and --nodes values as usage errors', async () => {
     expect(await runCli(['up', '--base-port', 'abc'], ctx)).toBe(2);
     expect(ctx.err).toContain('--base-port must be a whole number from 1 to 65533 (got "abc")');
@@ -93,9 +101,10 @@ describe('teambooth up', () => {
       write(text);
       if (text.includes('Teambooth is up')) queueMicrotask(() => ctx.raise('SIGINT'));
     };
-    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--log-level', 'debug'], ctx)).toBe(0);
+    const webPort = await freePort();
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--web', String(webPort), '--log-level', 'debug'], ctx)).toBe(0);
 
-    expect(ctx.children).toHaveLength(2);
+    expect(ctx.children).toHaveLength(3);
     const child = ctx.children[0];
     expect(child?.command).toBe(ctx.execPath);
     expect(child?.args).toEqual([
@@ -121,13 +130,17 @@ describe('teambooth up', () => {
     expect(child?.options.stdio).toContain('ipc');
     expect(child?.signals).toEqual(['SIGTERM']);
     // The local CPU agent: its token in the environment (never in arguments) and kept for the next run.
-    const agent = ctx.children[1];
+    const agent = ctx.children[2];
     expect(agent?.args).toEqual([ctx.binPath, 'agent', '--servers', `127.0.0.1:${port}`, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', expect.stringMatching(/^local-cpu-[0-9a-f]{4}$/)]);
     const agentToken = (agent?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_AGENT_TOKEN ?? '';
     expect(agentToken).toMatch(/^tbat_/);
     expect(agent?.args.join(' ')).not.toContain(agentToken);
     expect((await readFile(join(dir, '.teambooth', 'agent-token'), 'utf8')).trim()).toBe(agentToken);
     expect(agent?.signals).toEqual(['SIGTERM']);
+    // The web playground, on the port asked for.
+    expect(ctx.children[1]?.args).toEqual([ctx.binPath, 'bot', 'web', '--servers', `127.0.0.1:${port}`, '--port', String(webPort)]);
+    expect(ctx.out).toContain(`Playground: http://127.0.0.1:${webPort}/ (a chat channel and the cluster's dashboard; log .teambooth/logs/web.log)`);
+    expect(ctx.out).toContain(`Open http://127.0.0.1:${webPort}/ in a browser and type /imagine a red star on a blue background`);
     expect(ctx.out).toMatch(/\nAgent: local-cpu-[0-9a-f]{4} \(a-0011aa22\), the tiny model on the CPU; log \.teambooth\/logs\/agent\.log\n/);
     expect(ctx.out).toContain('Bots: none (set TEAMBOOTH_DISCORD_TOKEN or TEAMBOOTH_SLACK_BOT_TOKEN to start them; see the README)');
     expect(polls).toBe(2);
@@ -149,7 +162,7 @@ describe('teambooth up', () => {
       ctx.children[0]?.emit('exit', 1, null);
       return [];
     };
-    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1'], ctx)).toBe(1);
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--no-web'], ctx)).toBe(1);
     expect(ctx.err).toContain(`node n1 exited with status 1; its log is ${join('.teambooth', 'logs', 'n1.log')}`);
     expect(ctx.err).toContain('error: a node stopped while the cluster was starting');
   });
@@ -157,7 +170,7 @@ describe('teambooth up', () => {
   it('gives up when no leader is elected in time, and stops the nodes', async () => {
     const port = await freePort();
     ctx.answers.statusAll = () => [{ server: `127.0.0.1:${port}`, status: nodeStatus({ id: 'n1', role: 'candidate' }) }];
-    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1'], ctx)).toBe(1);
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--no-web'], ctx)).toBe(1);
     expect(ctx.err).toContain('error: no leader was elected within 30 s; see the logs in .teambooth/logs/');
     expect(ctx.children[0]?.signals).toEqual(['SIGTERM']);
   });

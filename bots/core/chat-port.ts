@@ -1,10 +1,10 @@
 /**
  * What the command core needs of a chat platform, and nothing more: who is asking and where, the
  * files they attached, and one message to keep up to date. The Discord and Slack adapters
- * implement it; the core never sees a platform type.
+ * adapters and the web playground implement it; the core never sees a platform type.
  */
 
-export type Platform = 'discord' | 'slack';
+export type Platform = 'discord' | 'slack' | 'web';
 
 /** A member of the chat server. */
 export interface ChatMember {

@@ -4,8 +4,8 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { BotCore } from '../core/bot-core.ts';
-import { givenOption, type ChatAttachment, type ChatButton, type ChatMessage, type ChatReply, type ChatRequest } from '../core/chat-port.ts';
-import { intFlag, numberFlag, parseFlags, splitWords } from './command-text.ts';
+import { type ChatAttachment, type ChatButton, type ChatMessage, type ChatReply, type ChatRequest } from '../core/chat-port.ts';
+import { textCommands } from '../core/text-commands.ts';
 
 /** How Slack reaches the app: HTTP requests to a public URL, or Socket Mode (an outgoing WebSocket). */
 export type SlackConnection = { kind: 'http'; port: number; host?: string } | { kind: 'socket'; appToken: string };
@@ -74,22 +74,6 @@ export class SlackBot {
   #routes(): void {
     const { app } = this;
     const { core } = this.#options;
-    app.command('/imagine', async ({ command, ack, client }) => {
-      await ack();
-      const { rest, flags } = parseFlags(command.text);
-      await this.#serve(client, command.channel_id, command.user_id, command.team_id, command.trigger_id, undefined, (request) =>
-        core.imagine(request, {
-          prompt: rest,
-          ...givenOption('negative', flags.get('negative')),
-          ...givenOption('seed', intFlag(flags, 'seed')),
-          ...givenOption('steps', intFlag(flags, 'steps')),
-          ...givenOption('size', flags.get('size')),
-          ...givenOption('aspect', flags.get('aspect')),
-          ...givenOption('guidance', numberFlag(flags, 'guidance')),
-          ...givenOption('count', intFlag(flags, 'count')),
-        }),
-      );
-    });
     app.command('/train', async ({ command, ack, client }) => {
       await ack();
       await client.views.open({ trigger_id: command.trigger_id, view: trainView(command.channel_id) });
@@ -104,33 +88,12 @@ export class SlackBot {
       const photos = files.map((file) => this.#attachment(file));
       await this.#serve(client, channel, body.user.id, body.team?.id ?? body.user.team_id ?? '', view.id, undefined, (request) => core.train(request, { photos, token, classWord }));
     });
-    const simple: Record<string, (request: ChatRequest, text: string) => Promise<void>> = {
-      '/subjects': (r) => core.subjects(r),
-      '/model': (r) => core.model(r),
-      '/status': (r) => core.status(r),
-      '/cancel': (r, text) => core.cancel(r, text.trim() || undefined),
-      '/help': (r) => core.help(r),
-      '/agent': (r, text) => {
-        const [sub, arg] = splitWords(text);
-        if (sub === 'token') return core.agentToken(r, arg ?? '');
-        if (sub === 'revoke') return core.agentRevoke(r, arg ?? '');
-        return core.agentList(r);
-      },
-      '/settings': (r, text) => {
-        const { flags } = parseFlags(`x ${text}`);
-        return core.settings(r, {
-          ...givenOption('allowChannel', channelId(flags.get('allow-channel'))),
-          ...givenOption('removeChannel', channelId(flags.get('remove-channel'))),
-          ...givenOption('block', flags.get('block')),
-          ...givenOption('unblock', flags.get('unblock')),
-          ...givenOption('maxJobs', intFlag(flags, 'max-jobs')),
-        });
-      },
-    };
-    for (const [name, run] of Object.entries(simple)) {
+    // Files cannot be attached to a slash command, so Slack's /train is the form above.
+    const { '/train': _typedTrain, ...typed } = textCommands(core, channelId);
+    for (const [name, run] of Object.entries(typed)) {
       app.command(name, async ({ command, ack, client }) => {
         await ack();
-        await this.#serve(client, command.channel_id, command.user_id, command.team_id, command.trigger_id, undefined, (request) => run(request, command.text));
+        await this.#serve(client, command.channel_id, command.user_id, command.team_id, command.trigger_id, undefined, (request) => run(request, command.text, []));
       });
     }
     app.action(/^tb:/, async ({ ack, body, action, client }) => {

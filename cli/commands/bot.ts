@@ -17,6 +17,11 @@ interface SlackOptions extends BotOptions {
   socket?: boolean;
 }
 
+interface WebOptions extends BotOptions {
+  port: string;
+  host: string;
+}
+
 const ENV = {
   discordToken: 'TEAMBOOTH_DISCORD_TOKEN',
   discordAdminRole: 'TEAMBOOTH_DISCORD_ADMIN_ROLE',
@@ -35,6 +40,12 @@ function required(input: CommandInput<BotOptions>, name: string, what: string): 
   return value;
 }
 
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a port number (got ${JSON.stringify(text)})`);
+  return port;
+}
+
 function side(text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 8 || value > 2048 || value % 8 !== 0) throw new UsageError(`--image-side must be a multiple of 8 from 8 to 2048 (got ${JSON.stringify(text)})`);
@@ -45,7 +56,11 @@ function side(text: string): number {
  * Runs a bot until SIGINT/SIGTERM: the command core with an admin client of the cluster (the bot
  * submits jobs for its members), and the platform adapter `start` builds on it.
  */
-async function runBot(input: CommandInput<BotOptions>, platform: string, start: (deps: { core: import('../../bots/core/bot-core.ts').BotCore; logger: ReturnType<typeof commandLogger> }) => Promise<{ stop(): Promise<void> }>): Promise<number> {
+async function runBot(
+  input: CommandInput<BotOptions>,
+  platform: string,
+  start: (deps: { core: import('../../bots/core/bot-core.ts').BotCore; client: import('../context.ts').ClusterClientApi; logger: ReturnType<typeof commandLogger> }) => Promise<{ stop(): Promise<void>; url?: string }>,
+): Promise<number> {
   const { ctx, options } = input;
   const imageSide = side(options.imageSide);
   const loaded = loadCommandConfig(input, serverOverrides(options.servers));
@@ -57,8 +72,8 @@ async function runBot(input: CommandInput<BotOptions>, platform: string, start: 
   const signalled = new Promise<void>((resolve) => (stopped = resolve));
   const unsubscribe = ctx.onShutdownSignal(() => stopped());
   try {
-    const bot = await start({ core, logger });
-    ctx.stdout.write(`The ${platform} bot is running; Ctrl-C stops it.\n`);
+    const bot = await start({ core, client, logger });
+    ctx.stdout.write(bot.url === undefined ? `The ${platform} bot is running; Ctrl-C stops it.\n` : `The ${platform} playground is at ${bot.url}; Ctrl-C stops it.\n`);
     await signalled;
     await bot.stop();
     return 0;
@@ -110,11 +125,40 @@ export const botSlackCommand = defineCommand<SlackOptions>({
   async execute(input) {
     const botToken = required(input, ENV.slackBotToken, "Slack app's bot token (xoxb-...)");
     const signingSecret = required(input, ENV.slackSigningSecret, "Slack app's signing secret");
-    const port = Number(input.options.port);
-    if (!/^\d+$/.test(input.options.port) || port > 65535) throw new UsageError(`--port must be a port number (got ${JSON.stringify(input.options.port)})`);
+    const port = portNumber(input.options.port);
     const connection = input.options.socket === true ? { kind: 'socket' as const, appToken: required(input, ENV.slackAppToken, 'app-level token (xapp-...)') } : { kind: 'http' as const, port };
     const adminUserIds = (input.ctx.env[ENV.slackAdmins] ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
     const { SlackBot } = await import('../../bots/slack/slack-bot.ts');
     return runBot(input, 'slack', ({ core, logger }) => SlackBot.start({ botToken, signingSecret, connection, adminUserIds, core, logger }));
   },
 });
+
+/** `teambooth bot web`: the web playground. */
+export const botWebCommand = defineCommand<WebOptions>({
+  path: ['bot', 'web'],
+  summary: 'run the web playground: a chat channel over the same commands as the bots, and a live dashboard of the cluster',
+  define(command) {
+    common(command)
+      .option('--port <port>', 'HTTP port (0: one the OS picks)', '8080')
+      .option('--host <address>', 'address to listen on; members are admins only on a loopback address', '127.0.0.1');
+  },
+  async execute(input) {
+    const port = portNumber(input.options.port);
+    const host = input.options.host;
+    const { WebPlayground } = await import('../../bots/web/web-playground.ts');
+    return runBot(input, 'web', async ({ core, client, logger }) => {
+      try {
+        return await WebPlayground.start({ core, cluster: client, logger, host, port, now: () => input.ctx.now(), membersAreAdmins: isLoopback(host) });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use: stop whatever holds it, or choose another with --port`);
+        if (code === 'EADDRNOTAVAIL') throw new UsageError(`${host} is not an address of this machine: choose another with --host`);
+        throw error;
+      }
+    });
+  },
+});
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

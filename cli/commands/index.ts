@@ -3,7 +3,7 @@ import { agentCommand } from './agent.ts';
 import { agentsListCommand } from './agents-list.ts';
 import { agentsRevokeCommand } from './agents-revoke.ts';
 import { agentsTokenCreateCommand } from './agents-token-create.ts';
-import { botDiscordCommand, botSlackCommand } from './bot.ts';
+import { botDiscordCommand, botSlackCommand, botWebCommand } from './bot.ts';
 import { clusterAddNodeCommand } from './cluster-add-node.ts';
 import { clusterRemoveNodeCommand } from './cluster-remove-node.ts';
 import { clusterTransferLeaderCommand } from './cluster-transfer-leader.ts';
@@ -41,6 +41,7 @@ export const COMMANDS: readonly CliCommand[] = [
   agentsRevokeCommand,
   botDiscordCommand,
   botSlackCommand,
+  botWebCommand,
   clusterAddNodeCommand,
   clusterRemoveNodeCommand,
   clusterTransferLeaderCommand,

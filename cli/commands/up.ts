@@ -10,7 +10,7 @@ import type { CommandInput } from '../command.ts';
 import { startEmbeddedS3 } from '../../cluster/blob-store/embedded-s3.ts';
 import { commandLogger, createCommandClient, loadCommandConfig, readTlsFiles } from '../command-support.ts';
 import { formatTable } from '../format-table.ts';
-import { assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
+import { assertPortFree, assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
 import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
 import { UsageError } from '../usage-error.ts';
 import type { ClusterClientApi } from '../context.ts';
@@ -21,6 +21,8 @@ interface UpOptions extends CommonOptions {
   nodes: string;
   /** False with --no-agent. */
   agent: boolean;
+  /** The playground's port; false with --no-web. */
+  web: string | false;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -28,6 +30,7 @@ const POLL_MS = 200;
 const STOP_GRACE_MS = 15_000;
 const DEFAULT_BASE_PORT = 7001;
 const DEFAULT_NODES = 3;
+const DEFAULT_WEB_PORT = 8080;
 
 /**
  * `teambooth up` (and `npm start`): the local stack, a cluster of nodes on 127.0.0.1 as child
@@ -41,15 +44,19 @@ export const upCommand = defineCommand<UpOptions>({
     command
       .option('--base-port <port>', 'port of n1; n2, n3... use the next ones', String(DEFAULT_BASE_PORT))
       .option('--nodes <count>', 'how many nodes (1 to 9; an odd number tolerates the most failures)', String(DEFAULT_NODES))
-      .option('--no-agent', 'do not start the local CPU agent');
+      .option('--no-agent', 'do not start the local CPU agent')
+      .option('--web <port>', "the web playground's port on 127.0.0.1", String(DEFAULT_WEB_PORT))
+      .option('--no-web', 'do not start the web playground');
   },
   async execute(input) {
     const { options, ctx } = input;
     const count = integerFlag('--nodes', options.nodes, 1, 9);
     const basePort = integerFlag('--base-port', options.basePort, 1, 65536 - count);
     const loaded = loadCommandConfig(input);
+    const webPort = options.web === false ? null : integerFlag('--web', options.web, 1, 65535);
     const specs = planLocalStack(basePort, count);
     await assertPortsFree(specs);
+    if (webPort !== null) await assertPortFree(webPort, 'for the web playground', `choose another with --web, e.g. \`teambooth up --web ${webPort === 65535 ? 8081 : webPort + 1}\`, or leave it out with --no-web`);
     // Create the shared local admin token before the nodes start, so every node and client agrees on it.
     await resolveAdminToken(loaded.config, ctx.cwd, { randomBytes: (size) => ctx.randomBytes(size), signal: input.signal });
 
@@ -117,7 +124,7 @@ export const upCommand = defineCommand<UpOptions>({
         const onHelperExit = (exit: ChildExit): void => {
           if (!stopping.signal.aborted) reportExit(input, stack, exit);
         };
-        helpers = (await startLocalHelpers({ ctx, client: admin, stack, specs, onExit: onHelperExit, signal: stopping.signal }, { agent: options.agent !== false })).lines;
+        helpers = (await startLocalHelpers({ ctx, client: admin, stack, specs, onExit: onHelperExit, signal: stopping.signal }, { agent: options.agent !== false, webPort })).lines;
       } finally {
         admin.close();
       }
@@ -236,6 +243,7 @@ function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: 
     `Model: ${model}\n` +
     helpers.map((line) => `${line}\n`).join('') +
     '\n' +
+    (helpers.find((line) => line.startsWith('Playground: http'))?.replace(/^Playground: (\S+).*$/, 'Open $1 in a browser and type /imagine a red star on a blue background,\nor attach 3 to 10 photos of a subject and type /train zxq glyph.\n\n') ?? '') +
     'Try, in another terminal:\n' +
     `  npx teambooth status${servers}\n` +
     (helpers.some((line) => line.startsWith('Agent: none'))
