@@ -166,6 +166,13 @@ describe('the web playground', { timeout: 60_000 }, () => {
       expect((await fetch(`${base}/api/commands`, { method: 'POST', body: form })).status).toBe(202);
       expect((await carol.message(/photo-1\.png|^\/train/)).attachments).toEqual(['photo-1.png']);
       await carol.message(/^Attach 3 to 10 photos of your subject \(you attached 1\)/);
+      // A photo far over the limit is refused while it uploads, and nothing reaches the channel.
+      const big = new FormData();
+      for (const [key, value] of Object.entries({ member: 'web-carol', name: 'Carol', text: '/train zxq glyph' })) big.append(key, value);
+      big.append('photos', new Blob([new Uint8Array(12 * 2 ** 20)], { type: 'image/png' }), 'huge.png');
+      const refused = await fetch(`${base}/api/commands`, { method: 'POST', body: big });
+      expect([refused.status, await refused.json()]).toEqual([413, { error: 'a photo is larger than 10 MiB; attach a smaller one' }]);
+      expect(carol.events.some((e) => e.event === 'message' && (e.data as WebMessage).attachments.includes('huge.png'))).toBe(false);
       // Admin commands are refused: this playground's members are not admins.
       await post('/api/commands', { member: 'web-carol', name: 'Carol', text: '/agent list' });
       expect((await carol.message(/admins/)).onlyFor).toBe('web-carol');
