@@ -1,10 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { agentTokenHash, registerAgent } from '../cluster/jobs/agent-token.ts';
 import type { AgentView } from '../cluster/state/types.ts';
 import type { ClusterClientApi, CliContext } from './context.ts';
-import type { ChildExit, LocalNodeSpec, LocalStack } from './local-stack.ts';
+import { waitUntilListening, type ChildExit, type LocalNodeSpec, type LocalStack } from './local-stack.ts';
 
 /** Where `teambooth up` keeps the local agent's token between runs (mode 0600, like the admin token). */
 export const LOCAL_AGENT_TOKEN_FILE = join('.teambooth', 'agent-token');
@@ -29,7 +28,7 @@ export async function startLocalHelpers(
   const servers = deps.specs.map((spec) => spec.address).join(',');
   const lines: string[] = [];
   // The playground first: it takes a few seconds to start listening, while the agent is registered.
-  let webListening: Promise<void> = Promise.resolve();
+  let webListening: Promise<unknown> = Promise.resolve();
   if (options.webPort !== null) {
     const spec = { id: 'web', logFile: join('.teambooth', 'logs', 'web.log') };
     let exited = false;
@@ -37,7 +36,7 @@ export async function startLocalHelpers(
       exited = true;
       onExit(exit);
     });
-    webListening = waitUntilListening(ctx, options.webPort, () => exited, deps.signal);
+    webListening = waitUntilListening(ctx, { host: '127.0.0.1', port: options.webPort }, () => exited, deps.signal);
     lines.push(`Playground: http://127.0.0.1:${options.webPort}/ (a chat channel and the cluster's dashboard; log ${spec.logFile})`);
   } else {
     lines.push('Playground: none (--no-web); start it with `teambooth bot web`');
@@ -81,22 +80,6 @@ async function localAgentToken(ctx: CliContext, client: ClusterClientApi, signal
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${token}\n`, { mode: 0o600, signal });
   return { token, agent: result as AgentView };
-}
-
-/** Resolves once 127.0.0.1:`port` accepts connections, or the process that should listen there has exited, or after 30 s. */
-async function waitUntilListening(ctx: CliContext, port: number, exited: () => boolean, signal: AbortSignal): Promise<void> {
-  const deadline = ctx.now() + 30_000;
-  while (!exited() && ctx.now() < deadline) {
-    const open = await new Promise<boolean>((done) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        done(true);
-      });
-      socket.once('error', () => done(false));
-    });
-    if (open) return;
-    await ctx.sleep(100, signal);
-  }
 }
 
 function nonEmpty(value: string | undefined): boolean {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CliContext } from './context.ts';
 
@@ -56,6 +56,39 @@ export async function assertPortsFree(specs: readonly LocalNodeSpec[]): Promise<
 export async function assertPortFree(port: number, purpose: string, fix: string): Promise<void> {
   const problem = await bindProblem(port);
   if (problem !== undefined) throw new Error(`port ${port} (${purpose}) ${problem}: stop whatever holds it (another \`teambooth up\`?), or ${fix}`);
+}
+
+/** A port the OS reports free on 127.0.0.1 now (bound on port 0, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Resolves true once `host:port` accepts connections (a wildcard host is dialled on 127.0.0.1),
+ * false when `exited()` says the process meant to listen there is gone, or after `timeoutMs`.
+ */
+export async function waitUntilListening(ctx: Pick<CliContext, 'now' | 'sleep'>, address: { host: string; port: number }, exited: () => boolean, signal: AbortSignal, timeoutMs = 30_000): Promise<boolean> {
+  const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
+  const deadline = ctx.now() + timeoutMs;
+  while (!exited() && ctx.now() < deadline) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect({ host, port: address.port }, () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+    if (open) return true;
+    await ctx.sleep(100, signal);
+  }
+  return false;
 }
 
 function bindProblem(port: number): Promise<string | undefined> {
@@ -140,21 +173,32 @@ export class LocalStack {
     await Promise.all(this.exits.values());
   }
 
-  /** Asks every child to stop (SIGTERM), waits up to `graceMs`, then kills what is left (SIGKILL). */
-  async stop(graceMs: number): Promise<void> {
-    this.signalAll('SIGTERM');
+  /**
+   * Asks every child to stop (SIGTERM), waits up to `graceMs`, then kills what is left (SIGKILL).
+   * The children named in `last` (the S3 server the others write to) are stopped only once the
+   * others have exited.
+   */
+  async stop(graceMs: number, last: readonly string[] = []): Promise<void> {
+    const first = [...this.children.keys()].filter((id) => !last.includes(id));
+    await this.stopSome(first, graceMs);
+    await this.stopSome([...this.children.keys()], graceMs);
+  }
+
+  private async stopSome(ids: readonly string[], graceMs: number): Promise<void> {
+    for (const id of ids) this.children.get(id)?.kill('SIGTERM');
     const timer = new AbortController();
     const graceOver = this.ctx.sleep(graceMs, timer.signal).then(
       () => true,
       () => false,
     );
-    const done = this.allExited().then(() => false);
+    const done = Promise.all(ids.map((id) => this.exits.get(id))).then(() => false);
     if (await Promise.race([done, graceOver])) {
-      this.ctx.stderr.write(`nodes ${this.running().join(', ')} did not stop within ${graceMs / 1000} s; killing them\n`);
-      this.signalAll('SIGKILL');
+      const left = ids.filter((id) => this.children.has(id));
+      this.ctx.stderr.write(`${left.join(', ')} did not stop within ${graceMs / 1000} s; killing ${left.length === 1 ? 'it' : 'them'}\n`);
+      for (const id of left) this.children.get(id)?.kill('SIGKILL');
     }
     timer.abort();
-    await this.allExited();
+    await Promise.all(ids.map((id) => this.exits.get(id)));
   }
 
   /** Sends `signal` to every running child. */

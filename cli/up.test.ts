@@ -16,9 +16,25 @@ const servers: Server[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'teambooth-up-'));
   ctx = new FakeCliContext(dir);
-  // The embedded S3 server that `up` runs takes a port the OS picks.
+  // The embedded S3 server that `up` runs takes a port the OS picks...
   ctx.env.TEAMBOOTH_S3_EMBEDDED_LISTEN = '127.0.0.1:0';
+  // ...and its fake process listens there, as the real one would.
+  const spawn = ctx.spawn.bind(ctx);
+  ctx.spawn = (command, args, options) => {
+    if (args[1] === 's3') {
+      const listen = String((options.env as NodeJS.ProcessEnv).TEAMBOOTH_S3_EMBEDDED_LISTEN);
+      const server = createServer((socket) => socket.destroy());
+      servers.push(server);
+      server.listen({ host: '127.0.0.1', port: Number(listen.split(':')[1]) });
+    }
+    return spawn(command, args, options);
+  };
 });
+
+/** The child process `up` started as `teambooth COMMAND ...`. */
+function child(command: string) {
+  return ctx.children.find((c) => c.args[1] === command);
+}
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
   rmSync(dir, { recursive: true, force: true });
@@ -104,10 +120,11 @@ describe('teambooth up', () => {
     const webPort = await freePort();
     expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--web', String(webPort), '--log-level', 'debug'], ctx)).toBe(0);
 
-    expect(ctx.children).toHaveLength(3);
-    const child = ctx.children[0];
-    expect(child?.command).toBe(ctx.execPath);
-    expect(child?.args).toEqual([
+    expect(ctx.children.map((c) => c.args[1])).toEqual(['s3', 'node', 'bot', 'agent']);
+    expect(child('s3')?.args).toEqual([ctx.binPath, 's3', '--log-level', 'debug']);
+    const node = child('node');
+    expect(node?.command).toBe(ctx.execPath);
+    expect(node?.args).toEqual([
       ctx.binPath,
       'node',
       '--id',
@@ -121,16 +138,17 @@ describe('teambooth up', () => {
       '--log-level',
       'debug',
     ]);
-    expect(child?.options).toMatchObject({ cwd: dir, detached: true });
+    expect(node?.options).toMatchObject({ cwd: dir, detached: true });
     // The nodes are told where the embedded S3 server really listens.
-    const s3Listen = (child?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_S3_EMBEDDED_LISTEN ?? '';
+    const s3Listen = (node?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_S3_EMBEDDED_LISTEN ?? '';
     expect(s3Listen).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
     expect(ctx.out).toContain(`S3: http://${s3Listen} (photos, results, LoRAs and model versions`);
     expect(ctx.out).toContain('Model: v2 (2 versions; `teambooth model list`)');
-    expect(child?.options.stdio).toContain('ipc');
-    expect(child?.signals).toEqual(['SIGTERM']);
+    expect(node?.options.stdio).toContain('ipc');
+    expect(node?.signals).toEqual(['SIGTERM']);
+    expect(child('s3')?.signals).toEqual(['SIGTERM']);
     // The local CPU agent: its token in the environment (never in arguments) and kept for the next run.
-    const agent = ctx.children[2];
+    const agent = child('agent');
     expect(agent?.args).toEqual([ctx.binPath, 'agent', '--servers', `127.0.0.1:${port}`, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', expect.stringMatching(/^local-cpu-[0-9a-f]{4}$/)]);
     const agentToken = (agent?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_AGENT_TOKEN ?? '';
     expect(agentToken).toMatch(/^tbat_/);
@@ -138,7 +156,7 @@ describe('teambooth up', () => {
     expect((await readFile(join(dir, '.teambooth', 'agent-token'), 'utf8')).trim()).toBe(agentToken);
     expect(agent?.signals).toEqual(['SIGTERM']);
     // The web playground, on the port asked for.
-    expect(ctx.children[1]?.args).toEqual([ctx.binPath, 'bot', 'web', '--servers', `127.0.0.1:${port}`, '--port', String(webPort)]);
+    expect(child('bot')?.args).toEqual([ctx.binPath, 'bot', 'web', '--servers', `127.0.0.1:${port}`, '--port', String(webPort)]);
     expect(ctx.out).toContain(`Playground: http://127.0.0.1:${webPort}/ (a chat channel and the cluster's dashboard; log .teambooth/logs/web.log)`);
     expect(ctx.out).toContain(`Open http://127.0.0.1:${webPort}/ in a browser and type /imagine a red star on a blue background`);
     expect(ctx.out).toMatch(/\nAgent: local-cpu-[0-9a-f]{4} \(a-0011aa22\), the tiny model on the CPU; log \.teambooth\/logs\/agent\.log\n/);
@@ -159,7 +177,7 @@ describe('teambooth up', () => {
   it('reports a node that dies during startup with its log file, and stops the rest', async () => {
     const port = await freePort();
     ctx.answers.statusAll = () => {
-      ctx.children[0]?.emit('exit', 1, null);
+      child('node')?.emit('exit', 1, null);
       return [];
     };
     expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--no-web'], ctx)).toBe(1);
@@ -167,11 +185,26 @@ describe('teambooth up', () => {
     expect(ctx.err).toContain('error: a node stopped while the cluster was starting');
   });
 
+  it('stops when the embedded S3 server cannot start, and says where its log is', async () => {
+    const port = await freePort();
+    // This S3 process exits at once and never listens.
+    const spawn = FakeCliContext.prototype.spawn.bind(ctx);
+    ctx.spawn = (command, args, options) => {
+      const started = spawn(command, args, options);
+      if (args[1] === 's3') queueMicrotask(() => started.emit('exit', 1, null));
+      return started;
+    };
+    expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--no-web'], ctx)).toBe(1);
+    expect(ctx.err).toContain(`s3 exited with status 1; its log is ${join('.teambooth', 'logs', 's3.log')}`);
+    expect(ctx.err).toContain(`error: the embedded S3 server did not start; see ${join('.teambooth', 'logs', 's3.log')}`);
+    expect(child('node')?.signals).toEqual(['SIGTERM']);
+  });
+
   it('gives up when no leader is elected in time, and stops the nodes', async () => {
     const port = await freePort();
     ctx.answers.statusAll = () => [{ server: `127.0.0.1:${port}`, status: nodeStatus({ id: 'n1', role: 'candidate' }) }];
     expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--no-web'], ctx)).toBe(1);
     expect(ctx.err).toContain('error: no leader was elected within 30 s; see the logs in .teambooth/logs/');
-    expect(ctx.children[0]?.signals).toEqual(['SIGTERM']);
+    expect(child('node')?.signals).toEqual(['SIGTERM']);
   });
 });

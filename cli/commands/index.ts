@@ -14,6 +14,7 @@ import { jobsListCommand } from './jobs-list.ts';
 import { jobsShowCommand } from './jobs-show.ts';
 import { modelExportCommand, modelImportCommand, modelListCommand, modelRollbackCommand, modelSettingsCommand, modelShowCommand } from './model.ts';
 import { nodeCommand } from './node.ts';
+import { s3Command } from './s3.ts';
 import { statusCommand } from './status.ts';
 import { trainCommand } from './train.ts';
 import { upCommand } from './up.ts';
@@ -22,6 +23,7 @@ import { upCommand } from './up.ts';
 export const COMMANDS: readonly CliCommand[] = [
   upCommand,
   nodeCommand,
+  s3Command,
   statusCommand,
   imagineCommand,
   trainCommand,

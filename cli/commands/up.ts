@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-token.ts';
 import { s3BlobStoreOptions } from '../../cluster/blob-store/blob-store-from-config.ts';
 import { S3BlobStore } from '../../cluster/blob-store/s3-blob-store.ts';
@@ -7,10 +7,9 @@ import { ensureTinyModel } from '../../gpu-agent/tiny-model/ensure-tiny-model.ts
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandInput } from '../command.ts';
-import { startEmbeddedS3 } from '../../cluster/blob-store/embedded-s3.ts';
 import { commandLogger, createCommandClient, loadCommandConfig, readTlsFiles } from '../command-support.ts';
 import { formatTable } from '../format-table.ts';
-import { assertPortFree, assertPortsFree, LocalStack, planLocalStack } from '../local-stack.ts';
+import { assertPortFree, assertPortsFree, freePort, LocalStack, planLocalStack, waitUntilListening } from '../local-stack.ts';
 import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
 import { UsageError } from '../usage-error.ts';
 import type { ClusterClientApi } from '../context.ts';
@@ -65,18 +64,10 @@ export const upCommand = defineCommand<UpOptions>({
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
     ];
     const s3 = loaded.config.s3;
-    // Without an external S3 endpoint, the nodes keep photos and results in the embedded S3 server, which `up` runs.
-    const embedded =
-      s3.endpoint === undefined
-        ? await startEmbeddedS3({
-            directory: resolve(ctx.cwd, s3.embeddedDir),
-            ...splitHostPort(s3.embeddedListen),
-            bucket: s3.bucket,
-            logger: commandLogger(input, loaded, 'client').child({ component: 's3' }),
-          })
-        : undefined;
-    // The nodes find the embedded server where it actually listens (`embeddedListen` may ask for port 0).
-    const stack = new LocalStack(ctx, specs, extraArgs, embedded === undefined ? {} : { TEAMBOOTH_S3_EMBEDDED_LISTEN: `127.0.0.1:${embedded.port}` });
+    // Without an external S3 endpoint, the nodes keep photos, results and models in the embedded
+    // S3 server, which `up` runs as a process of its own on the configured port (or a free one).
+    const embedded = s3.endpoint === undefined ? await planEmbeddedS3(s3.embeddedListen) : undefined;
+    const stack = new LocalStack(ctx, specs, extraArgs, embedded === undefined ? {} : { TEAMBOOTH_S3_EMBEDDED_LISTEN: embedded.listen });
     const stopping = new AbortController();
     let signals = 0;
     const unsubscribe = ctx.onShutdownSignal(() => {
@@ -87,13 +78,26 @@ export const upCommand = defineCommand<UpOptions>({
     const startup = new AbortController();
     const exits: ChildExit[] = [];
     try {
-      const ports = count === 1 ? `${basePort}` : `${basePort}-${basePort + count - 1}`;
-      ctx.stdout.write(`Starting ${count} node${count === 1 ? '' : 's'} on 127.0.0.1:${ports} (logs in .teambooth/logs/)...\n`);
-      stack.start((exit) => {
+      const onStartupExit = (exit: ChildExit): void => {
         exits.push(exit);
         startup.abort();
         if (!stopping.signal.aborted) reportExit(input, stack, exit);
-      });
+      };
+      // The S3 server starts beside the nodes (they need it only once jobs and models arrive).
+      let s3Listening = Promise.resolve(true);
+      if (embedded !== undefined) {
+        stack.startProcess({ id: 's3', logFile: join('.teambooth', 'logs', 's3.log') }, ['s3', ...extraArgs], {}, onStartupExit);
+        s3Listening = waitUntilListening(ctx, embedded, () => exits.length > 0, AbortSignal.any([stopping.signal, input.signal])).catch(() => false);
+      }
+      const ports = count === 1 ? `${basePort}` : `${basePort}-${basePort + count - 1}`;
+      ctx.stdout.write(`Starting ${count} node${count === 1 ? '' : 's'} on 127.0.0.1:${ports} (logs in .teambooth/logs/)...\n`);
+      stack.start(onStartupExit);
+      if (!(await s3Listening)) {
+        await stack.stop(STOP_GRACE_MS, ['s3']);
+        if (stopping.signal.aborted) return 0;
+        ctx.stderr.write(`error: the embedded S3 server did not start; see ${join('.teambooth', 'logs', 's3.log')}\n`);
+        return 1;
+      }
 
       const leader = await waitForLeader(input, loaded, specs, AbortSignal.any([startup.signal, stopping.signal, input.signal])).catch(
         (error: unknown) => {
@@ -102,7 +106,7 @@ export const upCommand = defineCommand<UpOptions>({
         },
       );
       if (leader === undefined) {
-        await stack.stop(STOP_GRACE_MS);
+        await stack.stop(STOP_GRACE_MS, ['s3']);
         if (stopping.signal.aborted) return 0;
         ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
         return 1;
@@ -137,22 +141,27 @@ export const upCommand = defineCommand<UpOptions>({
         return 1;
       }
       ctx.stdout.write(`Stopping ${stack.running().join(', ') || 'nodes'}...\n`);
-      await stack.stop(STOP_GRACE_MS);
+      await stack.stop(STOP_GRACE_MS, ['s3']);
       ctx.stdout.write('Stopped. Data is kept in .teambooth/; `teambooth up` resumes from it.\n');
       return 0;
     } catch (error) {
-      await stack.stop(STOP_GRACE_MS);
+      await stack.stop(STOP_GRACE_MS, ['s3']);
       throw error;
     } finally {
       unsubscribe();
-      await embedded?.stop();
     }
   },
 });
 
-function splitHostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { host: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
+/** Where the embedded S3 server will listen: the configured address, with a free port for port 0; its port checked free. */
+async function planEmbeddedS3(listen: string): Promise<{ host: string; port: number; listen: string; endpoint: string }> {
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
+  const configured = Number(listen.slice(at + 1));
+  const port = configured === 0 ? await freePort() : configured;
+  await assertPortFree(port, 'for the embedded S3 server', 'choose another with TEAMBOOTH_S3_EMBEDDED_LISTEN=127.0.0.1:PORT (or s3.embeddedListen)');
+  const dial = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return { host, port, listen: `${host.includes(':') ? `[${host}]` : host}:${port}`, endpoint: `http://${dial.includes(':') ? `[${dial}]` : dial}:${port}` };
 }
 
 function integerFlag(flag: string, text: string, min: number, max: number): number {
