@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -174,15 +174,20 @@ describe('teambooth up', () => {
     expect(existsSync(join(dir, '.teambooth', 'logs', 'n1.log'))).toBe(true);
   });
 
-  it('reports a node that dies during startup with its log file, and stops the rest', async () => {
+  it('reports a node that dies during startup with its log file and its error, and stops the rest quietly', async () => {
     const port = await freePort();
     ctx.answers.statusAll = () => {
+      // What a node with a broken data dir writes before it exits.
+      writeFileSync(join(dir, '.teambooth', 'logs', 'n1.log'), '{"level":30,"msg":"starting"}\nerror: .teambooth/n1/meta.json is not a valid data dir identity file\n');
       child('node')?.emit('exit', 1, null);
       return [];
     };
     expect(await runCli(['up', '--base-port', String(port), '--nodes', '1', '--no-web'], ctx)).toBe(1);
-    expect(ctx.err).toContain(`node n1 exited with status 1; its log is ${join('.teambooth', 'logs', 'n1.log')}`);
+    expect(ctx.err).toContain(`node n1 exited with status 1; its log is ${join('.teambooth', 'logs', 'n1.log')}:\nerror: .teambooth/n1/meta.json is not a valid data dir identity file\n`);
     expect(ctx.err).toContain('error: a node stopped while the cluster was starting');
+    // The S3 server stopped by `up` is not reported as a failure.
+    expect(child('s3')?.signals).toEqual(['SIGTERM']);
+    expect(ctx.err).not.toContain('s3 exited');
   });
 
   it('stops when the embedded S3 server cannot start, and says where its log is', async () => {

@@ -77,11 +77,17 @@ export const upCommand = defineCommand<UpOptions>({
     });
     const startup = new AbortController();
     const exits: ChildExit[] = [];
+    // Set once `up` stops the stack itself: exits from then on are expected and not reported.
+    let halting = false;
+    const halt = async (): Promise<void> => {
+      halting = true;
+      await stack.stop(STOP_GRACE_MS, ['s3']);
+    };
     try {
       const onStartupExit = (exit: ChildExit): void => {
         exits.push(exit);
         startup.abort();
-        if (!stopping.signal.aborted) reportExit(input, stack, exit);
+        if (!stopping.signal.aborted && !halting) reportExit(input, stack, exit, false);
       };
       // The S3 server starts beside the nodes (they need it only once jobs and models arrive).
       let s3Listening = Promise.resolve(true);
@@ -93,7 +99,7 @@ export const upCommand = defineCommand<UpOptions>({
       ctx.stdout.write(`Starting ${count} node${count === 1 ? '' : 's'} on 127.0.0.1:${ports} (logs in .teambooth/logs/)...\n`);
       stack.start(onStartupExit);
       if (!(await s3Listening)) {
-        await stack.stop(STOP_GRACE_MS, ['s3']);
+        await halt();
         if (stopping.signal.aborted) return 0;
         ctx.stderr.write(`error: the embedded S3 server did not start; see ${join('.teambooth', 'logs', 's3.log')}\n`);
         return 1;
@@ -106,7 +112,7 @@ export const upCommand = defineCommand<UpOptions>({
         },
       );
       if (leader === undefined) {
-        await stack.stop(STOP_GRACE_MS, ['s3']);
+        await halt();
         if (stopping.signal.aborted) return 0;
         ctx.stderr.write('error: a node stopped while the cluster was starting; see its log above\n');
         return 1;
@@ -126,7 +132,7 @@ export const upCommand = defineCommand<UpOptions>({
           return `none: importing the built-in model failed (${(error as Error).message}); import one with \`teambooth model import DIR\``;
         });
         const onHelperExit = (exit: ChildExit): void => {
-          if (!stopping.signal.aborted) reportExit(input, stack, exit);
+          if (!stopping.signal.aborted && !halting) reportExit(input, stack, exit, true);
         };
         helpers = (await startLocalHelpers({ ctx, client: admin, stack, specs, onExit: onHelperExit, signal: stopping.signal }, { agent: options.agent !== false, webPort })).lines;
       } finally {
@@ -141,11 +147,11 @@ export const upCommand = defineCommand<UpOptions>({
         return 1;
       }
       ctx.stdout.write(`Stopping ${stack.running().join(', ') || 'nodes'}...\n`);
-      await stack.stop(STOP_GRACE_MS, ['s3']);
+      await halt();
       ctx.stdout.write('Stopped. Data is kept in .teambooth/; `teambooth up` resumes from it.\n');
       return 0;
     } catch (error) {
-      await stack.stop(STOP_GRACE_MS, ['s3']);
+      await halt();
       throw error;
     } finally {
       unsubscribe();
@@ -229,13 +235,19 @@ async function waitForLeader(
   }
 }
 
-function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: ChildExit): void {
+/**
+ * Says which process ended and why: the error it printed when there is one, else the last lines
+ * of its log. `running` is true once the stack is up (the other nodes then keep running).
+ */
+function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: ChildExit, running: boolean): void {
   const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with status ${exit.code ?? 'unknown'}`;
   const tail = stack.tail(exit.spec, 10);
+  const errors = tail.split('\n').filter((line) => line.startsWith('error:'));
+  const shown = errors.length > 0 ? errors.slice(-1).join('\n') : tail;
   const node = /^n\d+$/.test(exit.spec.id);
   input.ctx.stderr.write(
-    `${node ? 'node ' : ''}${exit.spec.id} ${how}; its log is ${exit.spec.logFile}${tail === '' ? '' : `; last lines:\n${tail}`}\n` +
-      (node ? `(the other nodes keep running while a majority is up)\n` : ''),
+    `${node ? 'node ' : ''}${exit.spec.id} ${how}; its log is ${exit.spec.logFile}${shown === '' ? '' : errors.length > 0 ? `:\n${shown}` : `; last lines:\n${shown}`}\n` +
+      (node && running ? `(the other nodes keep running while a majority is up)\n` : ''),
   );
 }
 
