@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as later } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleValue, scrape } from '../cluster/metrics/testing/scrape.ts';
 import { agentCommand } from './commands/agent.ts';
 import { FakeCliContext } from './fake-cli-context.ts';
 import { runCli } from './run-cli.ts';
@@ -38,7 +39,15 @@ describe('teambooth agent: flags', () => {
   it('lists its flags in --help', async () => {
     const ctx = new FakeCliContext();
     expect(await runCli(['agent', '--help'], ctx, [agentCommand])).toBe(0);
-    for (const flag of ['--servers', '--token', '--device', '--cache-dir', '--max-jobs', '--name', '--max-image-size', '--no-train']) expect(ctx.out).toContain(flag);
+    for (const flag of ['--servers', '--token', '--device', '--cache-dir', '--max-jobs', '--name', '--max-image-size', '--no-train', '--metrics-listen']) expect(ctx.out).toContain(flag);
+  });
+
+  it('refuses a malformed --metrics-listen before starting anything', async () => {
+    const ctx = new FakeCliContext();
+    ctx.env = { TEAMBOOTH_AGENT_TOKEN: TOKEN };
+    expect(await runCli(['agent', '--metrics-listen', '9464'], ctx, [agentCommand])).toBe(2);
+    expect(ctx.err).toBe('error: --metrics-listen must be host:port, e.g. 127.0.0.1:7001 (got "9464")\n(add --help for usage)\n');
+    expect(ctx.clientOptions).toEqual([]);
   });
 });
 
@@ -63,7 +72,8 @@ describe('teambooth agent: running', () => {
       claimed();
       return claims === 'hang' ? new Promise(() => undefined) : later(20, { job: '' });
     };
-    const run = (): Promise<number> => runCli(['agent', '--servers', '127.0.0.1:7001', '--cache-dir', 'cache', '--device', 'cpu', '--no-train'], ctx, [agentCommand]);
+    const run = (...flags: string[]): Promise<number> =>
+      runCli(['agent', '--servers', '127.0.0.1:7001', '--cache-dir', 'cache', '--device', 'cpu', '--no-train', ...flags], ctx, [agentCommand]);
     return { ctx, firstClaim, run };
   }
 
@@ -87,6 +97,22 @@ describe('teambooth agent: running', () => {
     expect(await status).toBe(0);
     expect(ctx.calls.find((call) => call.args[0] === 'Claim')?.args[1]).toMatchObject({ kinds: ['imagine'] });
     expect(ctx.closedClients).toBe(1);
+  });
+
+  it('serves its metrics at --metrics-listen until it exits', async () => {
+    const { ctx, firstClaim, run } = agentContext('active');
+    const lines: string[] = [];
+    ctx.logDestination = { write: (text: string) => void lines.push(text) };
+    const status = run('--metrics-listen', '127.0.0.1:0');
+    await firstClaim;
+    const url = lines.map((line) => JSON.parse(line) as { msg: string; metrics?: string }).find((line) => line.msg === 'serving metrics')?.metrics;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const text = await scrape(url!);
+    expect(sampleValue(text, 'teambooth_agent_busy')).toBe(0);
+    expect(sampleValue(text, 'teambooth_agent_models_loaded')).toBe(1);
+    ctx.raise('SIGTERM');
+    expect(await status).toBe(0);
+    await expect(fetch(url!)).rejects.toThrow();
   });
 
   it('exits at once with 130 on a second signal while the first one is still stopping', async () => {

@@ -13,6 +13,8 @@ export type ClusterClientApi = Pick<
 /** A running node, as returned by `startNode` (cluster/server/start-node.ts). */
 export interface RunningNode {
   address: string;
+  /** `http://host:port/metrics` when the node serves metrics. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 

@@ -141,6 +141,7 @@ export class FakeCliContext implements CliContext {
     this.startedNodes.push(config);
     return {
       address: config.advertise,
+      ...(config.metricsListen === undefined ? {} : { metricsUrl: `http://${config.metricsListen}/metrics` }),
       close: async () => {
         this.nodeClosed += 1;
         if (this.nodeCloseHangs) await new Promise(() => undefined);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { agentTokenHash, registerAgent } from '../cluster/jobs/agent-token.ts';
 import type { AgentView } from '../cluster/state/types.ts';
 import type { ClusterClientApi, CliContext } from './context.ts';
-import { waitUntilListening, type ChildExit, type LocalNodeSpec, type LocalStack } from './local-stack.ts';
+import { agentMetricsAddress, waitUntilListening, type ChildExit, type LocalNodeSpec, type LocalStack } from './local-stack.ts';
 
 /** Where `teambooth up` keeps the local agent's token between runs (mode 0600, like the admin token). */
 export const LOCAL_AGENT_TOKEN_FILE = join('.teambooth', 'agent-token');
@@ -44,8 +44,9 @@ export async function startLocalHelpers(
   if (options.agent) {
     const { token, agent } = await localAgentToken(deps.ctx, deps.client, deps.signal);
     const spec = { id: 'agent', logFile: join('.teambooth', 'logs', 'agent.log') };
-    stack.startProcess(spec, ['agent', '--servers', servers, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', agent.name], { TEAMBOOTH_AGENT_TOKEN: token }, onExit);
-    lines.push(`Agent: ${agent.name} (${agent.id}), the tiny model on the CPU; log ${spec.logFile}`);
+    const metrics = agentMetricsAddress(deps.specs[0]!.port);
+    stack.startProcess(spec, ['agent', '--servers', servers, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', agent.name, '--metrics-listen', metrics], { TEAMBOOTH_AGENT_TOKEN: token }, onExit);
+    lines.push(`Agent: ${agent.name} (${agent.id}), the tiny model on the CPU; metrics http://${metrics}/metrics; log ${spec.logFile}`);
   } else {
     lines.push('Agent: none (--no-agent); start one with `teambooth agent`');
   }

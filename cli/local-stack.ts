@@ -15,6 +15,18 @@ export interface LocalNodeSpec extends LocalProcessSpec {
   port: number;
   address: string;
   dataDir: string;
+  /** Where it serves Prometheus metrics (`/metrics`). */
+  metricsAddress: string;
+}
+
+/** The local stack's metrics ports sit this far above the nodes' ports: n1 at base + 200, the agent at base + 210. */
+export const METRICS_PORT_OFFSET = 200;
+/** The most nodes `up` runs; the agent's metrics port follows theirs. */
+export const MAX_LOCAL_NODES = 9;
+
+/** Where the local agent serves its metrics, for a stack whose n1 listens on `basePort`. */
+export function agentMetricsAddress(basePort: number): string {
+  return `127.0.0.1:${basePort + METRICS_PORT_OFFSET + MAX_LOCAL_NODES + 1}`;
 }
 
 /** How a child process ended. */
@@ -24,12 +36,15 @@ export interface ChildExit {
   signal: string | null;
 }
 
-/** Plans `count` nodes n1..nN on 127.0.0.1 from `basePort` up, with data in `.teambooth/nI` and logs in `.teambooth/logs/nI.log`. */
+/**
+ * Plans `count` nodes n1..nN on 127.0.0.1 from `basePort` up, with data in `.teambooth/nI`, logs
+ * in `.teambooth/logs/nI.log` and metrics {@link METRICS_PORT_OFFSET} ports above their own.
+ */
 export function planLocalStack(basePort: number, count: number): LocalNodeSpec[] {
   return Array.from({ length: count }, (_, i) => {
     const id = `n${i + 1}`;
     const port = basePort + i;
-    return { id, port, address: `127.0.0.1:${port}`, dataDir: join('.teambooth', id), logFile: join('.teambooth', 'logs', `${id}.log`) };
+    return { id, port, address: `127.0.0.1:${port}`, dataDir: join('.teambooth', id), logFile: join('.teambooth', 'logs', `${id}.log`), metricsAddress: `127.0.0.1:${port + METRICS_PORT_OFFSET}` };
   });
 }
 
@@ -43,10 +58,10 @@ export function peersOf(specs: readonly LocalNodeSpec[]): string {
  * @throws Error naming the first busy port, the node it was for, and `--base-port`.
  */
 export async function assertPortsFree(specs: readonly LocalNodeSpec[]): Promise<void> {
-  for (const spec of specs) {
-    const suggestion = Math.min(spec.port + 100, 65535 - specs.length);
-    await assertPortFree(spec.port, `${spec.address}, for node ${spec.id}`, `choose other ports with --base-port, e.g. \`teambooth up --base-port ${suggestion}\``);
-  }
+  const basePort = specs[0]?.port ?? 0;
+  const fix = `choose other ports with --base-port, e.g. \`teambooth up --base-port ${Math.min(basePort + 1000, 65535 - 300)}\``;
+  for (const spec of specs) await assertPortFree(spec.port, `${spec.address}, for node ${spec.id}`, fix);
+  for (const spec of specs) await assertPortFree(Number(spec.metricsAddress.split(':')[1]), `${spec.metricsAddress}, for the metrics of node ${spec.id}`, fix);
 }
 
 /**
@@ -125,7 +140,7 @@ export class LocalStack {
   start(onExit: (exit: ChildExit) => void): void {
     const peers = peersOf(this.specs);
     for (const spec of this.specs) {
-      this.startProcess(spec, ['node', '--id', spec.id, '--listen', spec.address, '--peers', peers, '--data-dir', spec.dataDir, ...this.extraArgs], {}, onExit);
+      this.startProcess(spec, ['node', '--id', spec.id, '--listen', spec.address, '--peers', peers, '--data-dir', spec.dataDir, '--metrics-listen', spec.metricsAddress, ...this.extraArgs], {}, onExit);
     }
   }
 

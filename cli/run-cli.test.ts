@@ -239,6 +239,17 @@ describe('teambooth node', () => {
     expect(ctx.raise('SIGTERM')).toBe(0);
   });
 
+  it('serves metrics where --metrics-listen says, and prints their address', async () => {
+    const running = runCli(['node', '--id', 'n1', '--metrics-listen', '127.0.0.1:9464'], ctx);
+    await vitestWaitFor(() => ctx.out.includes('serving'));
+    expect(ctx.startedNodes[0]?.metricsListen).toBe('127.0.0.1:9464');
+    expect(ctx.out).toMatch(/^node n1 serving at 127\.0\.0\.1:7001 \(data: \S+, metrics at http:\/\/127\.0\.0\.1:9464\/metrics\); stop with Ctrl-C$/m);
+    ctx.raise('SIGTERM');
+    expect(await running).toBe(0);
+    expect(await runCli(['node', '--id', 'n1', '--metrics-listen', '9464'], ctx)).toBe(2);
+    expect(ctx.err).toBe('config error: node.metricsListen (from --metrics-listen="9464") must be host:port, e.g. 127.0.0.1:7001 (got "9464")\n');
+  });
+
   it('exits at once (status 1) on a second signal while closing hangs', async () => {
     ctx.nodeCloseHangs = true;
     const running = runCli(['node', '--id', 'n1'], ctx);

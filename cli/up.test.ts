@@ -68,6 +68,7 @@ describe('planLocalStack', () => {
     ]);
     expect(specs[1]?.dataDir).toBe(join('.teambooth', 'n2'));
     expect(specs[2]?.logFile).toBe(join('.teambooth', 'logs', 'n3.log'));
+    expect(specs.map((spec) => spec.metricsAddress)).toEqual(['127.0.0.1:7201', '127.0.0.1:7202', '127.0.0.1:7203']);
     expect(peersOf(specs)).toBe('n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003');
   });
 });
@@ -91,7 +92,7 @@ describe('teambooth up', () => {
 
   it('refuses bad --base-port and --nodes values as usage errors', async () => {
     expect(await runCli(['up', '--base-port', 'abc'], ctx)).toBe(2);
-    expect(ctx.err).toContain('--base-port must be a whole number from 1 to 65533 (got "abc")');
+    expect(ctx.err).toContain('--base-port must be a whole number from 1 to 65325 (got "abc")');
     expect(await runCli(['up', '--nodes', '0'], ctx)).toBe(2);
     expect(ctx.children).toHaveLength(0);
   });
@@ -135,6 +136,8 @@ describe('teambooth up', () => {
       `n1=127.0.0.1:${port}`,
       '--data-dir',
       join('.teambooth', 'n1'),
+      '--metrics-listen',
+      `127.0.0.1:${port + 200}`,
       '--log-level',
       'debug',
     ]);
@@ -149,7 +152,7 @@ describe('teambooth up', () => {
     expect(child('s3')?.signals).toEqual(['SIGTERM']);
     // The local CPU agent: its token in the environment (never in arguments) and kept for the next run.
     const agent = child('agent');
-    expect(agent?.args).toEqual([ctx.binPath, 'agent', '--servers', `127.0.0.1:${port}`, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', expect.stringMatching(/^local-cpu-[0-9a-f]{4}$/)]);
+    expect(agent?.args).toEqual([ctx.binPath, 'agent', '--servers', `127.0.0.1:${port}`, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', expect.stringMatching(/^local-cpu-[0-9a-f]{4}$/), '--metrics-listen', `127.0.0.1:${port + 210}`]);
     const agentToken = (agent?.options.env as NodeJS.ProcessEnv).TEAMBOOTH_AGENT_TOKEN ?? '';
     expect(agentToken).toMatch(/^tbat_/);
     expect(agent?.args.join(' ')).not.toContain(agentToken);
@@ -159,7 +162,8 @@ describe('teambooth up', () => {
     expect(child('bot')?.args).toEqual([ctx.binPath, 'bot', 'web', '--servers', `127.0.0.1:${port}`, '--port', String(webPort)]);
     expect(ctx.out).toContain(`Playground: http://127.0.0.1:${webPort}/ (a chat channel and the cluster's dashboard; log .teambooth/logs/web.log)`);
     expect(ctx.out).toContain(`Open http://127.0.0.1:${webPort}/ in a browser and type /imagine a red star on a blue background`);
-    expect(ctx.out).toMatch(/\nAgent: local-cpu-[0-9a-f]{4} \(a-0011aa22\), the tiny model on the CPU; log \.teambooth\/logs\/agent\.log\n/);
+    expect(ctx.out).toMatch(new RegExp(`\nAgent: local-cpu-[0-9a-f]{4} \\(a-0011aa22\\), the tiny model on the CPU; metrics http://127\\.0\\.0\\.1:${port + 210}/metrics; log \\.teambooth/logs/agent\\.log\n`));
+    expect(ctx.out).toMatch(new RegExp(`n1\\s+127\\.0\\.0\\.1:${port}\\s+leader\\s+\\S+\\s+\\S+\\s+http://127\\.0\\.0\\.1:${port + 200}/metrics`));
     expect(ctx.out).toContain('Bots: none (set TEAMBOOTH_DISCORD_TOKEN or TEAMBOOTH_SLACK_BOT_TOKEN to start them; see the README)');
     expect(polls).toBe(2);
 

@@ -84,3 +84,12 @@ export function checkPeerEntries(entries: Array<[string, string]>): PeerParse {
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, peers };
 }
+
+/**
+ * The host and port of a valid `host:port` address (see {@link hostPortProblem}), with the
+ * brackets of an IPv6 host removed, as `net` and `http` servers take them.
+ */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
+}

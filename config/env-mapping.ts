@@ -39,6 +39,7 @@ const LEAF_KINDS: ReadonlyArray<readonly [string, LeafKind]> = [
   ['node.dataDir', 'string'],
   ['node.clusterId', 'string'],
   ['node.join', 'boolean'],
+  ['node.metricsListen', 'string'],
   ['node.raft.tickMs', 'number'],
   ['node.raft.electionTicks', 'number'],
   ['node.raft.heartbeatTicks', 'number'],

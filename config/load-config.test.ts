@@ -84,6 +84,7 @@ describe('environment mapping', () => {
         TEAMBOOTH_NODE_DATA_DIR: '/srv/n2',
         TEAMBOOTH_NODE_CLUSTER_ID: 'c-1234',
         TEAMBOOTH_NODE_JOIN: 'yes',
+        TEAMBOOTH_NODE_METRICS_LISTEN: '0.0.0.0:9464',
         TEAMBOOTH_RAFT_TICK_MS: '25',
         TEAMBOOTH_RAFT_PRE_VOTE: 'false',
         TEAMBOOTH_CLIENT_SERVERS: '127.0.0.1:7001, 127.0.0.1:7002',
@@ -104,6 +105,7 @@ describe('environment mapping', () => {
       dataDir: '/srv/n2',
       clusterId: 'c-1234',
       join: true,
+      metricsListen: '0.0.0.0:9464',
     });
     expect(config.node.raft).toMatchObject({ tickMs: 25, preVote: false });
     expect(config.client).toEqual({ servers: ['127.0.0.1:7001', '127.0.0.1:7002'], deadlineMs: 2500 });
@@ -117,6 +119,7 @@ describe('environment mapping', () => {
     expect(envVarName('node.raft.maxInflightMsgs')).toBe('TEAMBOOTH_RAFT_MAX_INFLIGHT_MSGS');
     expect(envVarName('adminToken')).toBe('TEAMBOOTH_ADMIN_TOKEN');
     expect(envVarName('tls.ca')).toBe('TEAMBOOTH_TLS_CA');
+    expect(envVarName('node.metricsListen')).toBe('TEAMBOOTH_NODE_METRICS_LISTEN');
   });
 
   it('has a variable for every setting of the schema', () => {
@@ -174,6 +177,9 @@ describe('bad values name the key and the source', () => {
   it('names the flag', () => {
     expect(errorOf(() => load({ overrides: { node: { listen: 'localhost' } } }))).toBe(
       'config error: node.listen (from --listen="localhost") must be host:port, e.g. 127.0.0.1:7001 (got "localhost")',
+    );
+    expect(errorOf(() => load({ overrides: { node: { metricsListen: ':9464' } } }))).toBe(
+      'config error: node.metricsListen (from --metrics-listen=":9464") must be host:port, e.g. 127.0.0.1:7001 (got ":9464")',
     );
     expect(errorOf(() => load({ overrides: { client: { servers: '127.0.0.1:7001,nope' } } }))).toMatch(
       /^config error: client\.servers\[1\] \(from --servers="127\.0\.0\.1:7001,nope"\) must be host:port/,

@@ -23,6 +23,12 @@ describe('toNodeConfig', () => {
     expect(node.dataDir).toMatch(/^\.teambooth[/\\]n1$/);
     expect(node.raft.tickMs).toBe(50);
     expect(node.tls).toBeUndefined();
+    expect(node.metricsListen).toBeUndefined();
+  });
+
+  it('carries the metrics address to the node', () => {
+    const { config, sources } = loadConfigWithSources({ env: { TEAMBOOTH_NODE_METRICS_LISTEN: '127.0.0.1:9464' }, overrides: { node: { id: 'n1' } } });
+    expect(toNodeConfig(config, TOKEN, sources).metricsListen).toBe('127.0.0.1:9464');
   });
 
   it('needs a node id', () => {

@@ -18,6 +18,7 @@ describe('defaultConfig', () => {
     expect(config.log.level).toBe('info');
     expect(config.tls).toBeUndefined();
     expect(config.adminToken).toBeUndefined();
+    expect(config.node.metricsListen).toBeUndefined();
   });
 
   it('has the documented Raft defaults', () => {
@@ -106,6 +107,13 @@ describe('node section', () => {
     expect(problems({ node: { listen: '127.0.0.1' } })).toEqual(['node.listen: must be host:port, e.g. 127.0.0.1:7001 (got "127.0.0.1")']);
     expect(problems({ node: { listen: '127.0.0.1:0' } })).toEqual([]);
     expect(problems({ node: { advertise: '127.0.0.1:0' } })[0]).toContain('a port must be between 1 and 65535');
+  });
+
+  it('takes an optional metrics address (port 0 allowed) and refuses a malformed one', () => {
+    expect(configSchema.parse({ node: { metricsListen: '0.0.0.0:9464' } }).node.metricsListen).toBe('0.0.0.0:9464');
+    expect(problems({ node: { metricsListen: '127.0.0.1:0' } })).toEqual([]);
+    expect(problems({ node: { metricsListen: '9464' } })).toEqual(['node.metricsListen: must be host:port, e.g. 127.0.0.1:7001 (got "9464")']);
+    expect(problems({ node: { metricsListen: '127.0.0.1:70000' } })).toEqual(['node.metricsListen: has port 70000; a port must be between 0 and 65535']);
   });
 
   it('refuses Raft settings that cannot work together', () => {

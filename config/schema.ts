@@ -108,6 +108,7 @@ export const nodeSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be letters, digits and dashes (at most 64), as printed by `teambooth status`')
       .optional(),
     join: z.boolean().default(false),
+    metricsListen: hostPort({ allowPortZero: true }).optional(),
     raft: raftSchema,
   })
   .transform((node, ctx) => {
@@ -145,6 +146,8 @@ export const nodeSchema = z
       clusterId: node.clusterId,
       /** Start as a new member with no bootstrap membership and wait to be added (`teambooth cluster add-node`). */
       join: node.join,
+      /** Where to serve Prometheus metrics (`GET /metrics`); unset serves none. */
+      metricsListen: node.metricsListen,
       raft: node.raft,
     };
   })

@@ -4,6 +4,7 @@ import { describeDuration, describeQueue, parseJobReply, type JobUpdate } from '
 import { registerAgent } from '../../cluster/jobs/agent-token.ts';
 import { JOB_LIMITS } from '../../cluster/jobs/job-params.ts';
 import { CommandRejectedError } from '../../cluster/raft/errors.ts';
+import { isAgentOnline } from '../../cluster/state/agent-online.ts';
 import { fields } from '../../cluster/state/commands.ts';
 import type { AgentView, Job, ModelVersion, Subject } from '../../cluster/state/types.ts';
 import { memberIdOf, requesterOf, type ChatAttachment, type ChatButton, type ChatMessage, type ChatRequest } from './chat-port.ts';
@@ -182,7 +183,7 @@ export class BotCore {
       const leader = up.find((n) => n.status?.role === 'leader')?.status?.id ?? 'none';
       const summary = (await this.#cluster.query({ type: 'summary' }, { stale: true, signal: request.signal })) as { jobs: Record<string, number>; currentVersion: string | null };
       const { agents } = (await this.#cluster.query({ type: 'listAgents', status: 'active' }, { stale: true, signal: request.signal })) as { agents: AgentView[] };
-      const online = agents.filter((a) => a.lastHeartbeat !== null && this.#options.now() - a.lastHeartbeat < 60_000).length;
+      const online = agents.filter((a) => isAgentOnline(a, this.#options.now())).length;
       await request.reply.show({
         text: [
           `**Cluster**: ${up.length} of ${nodes.length} nodes up, leader ${leader}`,

@@ -1,4 +1,5 @@
 import type { BotClusterApi } from '../core/bot-core.ts';
+import { isAgentOnline } from '../../cluster/state/agent-online.ts';
 import type { AgentView, Job, JobState, ModelVersion } from '../../cluster/state/types.ts';
 
 /** One node as the dashboard shows it; `up` false when it did not answer. */
@@ -29,8 +30,6 @@ export interface Dashboard {
   problem: string | null;
 }
 
-/** An agent that sent a heartbeat this recently counts as online. */
-const ONLINE_WINDOW_MS = 60_000;
 const ACTIVE_STATES: readonly JobState[] = ['queued', 'leased', 'running'];
 
 /**
@@ -74,7 +73,7 @@ export async function readDashboard(cluster: BotClusterApi, now: () => number, s
       id: a.id,
       name: a.name,
       status: a.status,
-      online: a.status === 'active' && a.lastHeartbeat !== null && dashboard.at - a.lastHeartbeat < ONLINE_WINDOW_MS,
+      online: isAgentOnline(a, dashboard.at),
       provider: a.capabilities?.provider ?? null,
       canTrain: a.capabilities?.canTrain ?? false,
     }));

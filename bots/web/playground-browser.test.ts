@@ -29,13 +29,18 @@ let output = '';
 let browser: Browser | undefined;
 let page: Page;
 let url = '';
+let basePort = 0;
 
-/** A port the OS picked, free along with the `count - 1` after it (the nodes of `up` take consecutive ports). */
-async function freePorts(count: number): Promise<number> {
+/**
+ * A port the OS picked that can be `up`'s base port: free along with the `count - 1` after it
+ * (the nodes) and the metrics ports 200 above them and 210 above it (the agent).
+ */
+async function freeBasePort(count: number): Promise<number> {
   for (;;) {
     const first = await bindable(0);
-    let ok = true;
-    for (let i = 1; i < count && ok; i++) ok = (await bindable(first + i)) === first + i;
+    const wanted = [...Array.from({ length: count }, (_, i) => [first + i, first + 200 + i]).flat(), first + 210].filter((port) => port !== first);
+    let ok = first + 210 < 65536;
+    for (const port of wanted) ok = ok && (await bindable(port)) === port;
     if (ok) return first;
   }
 }
@@ -110,7 +115,7 @@ async function checkShownImage(message: ReturnType<typeof botMessage>): Promise<
 beforeAll(async () => {
   if (CHROMIUM === undefined) return;
   dir = await mkdtemp(join(tmpdir(), 'teambooth-playground-'));
-  const basePort = await freePorts(3);
+  basePort = await freeBasePort(3);
   const webPort = await bindable(0);
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TEAMBOOTH_')));
   up = spawn(process.execPath, [join(REPO, 'bin/teambooth.js'), 'up', '--base-port', String(basePort), '--web', String(webPort)], {
@@ -169,6 +174,13 @@ describe.skipIf(CHROMIUM === undefined && process.env.CI === undefined)('the pla
     const subject = botMessage(/a photo of zxq glyph · seed 3 · 8 steps · 64x64 · model v2/);
     await subject.waitFor({ timeout: 60_000 });
     expect((await checkShownImage(subject)).spread).toBeGreaterThan(5);
+    // What Prometheus would scrape: the leader's view of the cluster, and the agent's jobs.
+    const nodeMetrics = await (await fetch(`http://127.0.0.1:${basePort + 200}/metrics`)).text();
+    expect(nodeMetrics).toMatch(/^teambooth_raft_term [1-9]/m);
+    expect(nodeMetrics).toMatch(/^teambooth_agents_online 1$/m);
+    const agentMetrics = await (await fetch(`http://127.0.0.1:${basePort + 210}/metrics`)).text();
+    expect(agentMetrics).toContain('teambooth_agent_jobs_total{kind="train",outcome="succeeded"} 1');
+    expect(agentMetrics).toContain('teambooth_agent_jobs_total{kind="imagine",outcome="succeeded"} 2');
     await page.screenshot({ path: join(screenshots(), 'trained.png') });
   });
 

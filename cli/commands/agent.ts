@@ -2,6 +2,8 @@ import { hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { JOB_LIMITS } from '../../cluster/jobs/job-params.ts';
+import type { MetricsServer } from '../../cluster/metrics/metrics-server.ts';
+import { hostPortProblem } from '../../config/address.ts';
 import type { Device } from '../../gpu-agent/onnx/runtime.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
@@ -19,6 +21,7 @@ interface AgentOptions extends CommonOptions {
   maxImageSize?: string;
   /** False with --no-train. */
   train: boolean;
+  metricsListen?: string;
 }
 
 /** The environment variable that carries the agent token (preferred to --token, which `ps` shows). */
@@ -44,7 +47,8 @@ export const agentCommand = defineCommand<AgentOptions>({
       .option('--max-jobs <n>', `jobs run at once, 1..${MAX_JOBS}`, '1')
       .option('--name <name>', 'name of this machine in the logs (default: the host name)')
       .option('--max-image-size <n>', 'largest image side to take jobs for (default: 512 on the CPU, 1024 on CUDA)')
-      .option('--no-train', 'take imagine jobs only');
+      .option('--no-train', 'take imagine jobs only')
+      .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics (default: none; port 0 picks a free one)');
   },
   async execute(input) {
     const { options, ctx } = input;
@@ -56,6 +60,8 @@ export const agentCommand = defineCommand<AgentOptions>({
     }
     const maxJobs = integerFlag('--max-jobs', options.maxJobs, 1, MAX_JOBS);
     const maxImageSize = options.maxImageSize === undefined ? undefined : integerFlag('--max-image-size', options.maxImageSize, 8, JOB_LIMITS.maxImageSide);
+    const metricsProblem = options.metricsListen === undefined ? undefined : hostPortProblem(options.metricsListen, { allowPortZero: true });
+    if (metricsProblem !== undefined) throw new UsageError(`--metrics-listen ${metricsProblem}`);
     const loaded = loadCommandConfig(input, serverOverrides(options.servers));
     const { config } = loaded;
     const logger = commandLogger(input, loaded, 'server').child({ component: 'agent', agent: options.name ?? hostname() });
@@ -64,6 +70,7 @@ export const agentCommand = defineCommand<AgentOptions>({
 
     // ONNX Runtime and the pipeline load only when the agent runs, so `--help` stays fast.
     const { clusterAgent } = await import('../../gpu-agent/agent/cluster-agent.ts');
+    const { startMetricsServer } = await import('../../cluster/metrics/metrics-server.ts');
     const client = await ctx.createClient({ servers: config.client.servers, agentToken: token, logger, deadlineMs: config.client.deadlineMs, ...(tls === undefined ? {} : { tls }) });
 
     // The first signal stops the agent gracefully (through `scope`); a second one ends the command at once.
@@ -75,7 +82,12 @@ export const agentCommand = defineCommand<AgentOptions>({
       if (++signals === 1) logger.info({ signal }, 'stopping: giving running jobs back (send the signal again to exit at once)');
       else exitNow(EXIT_INTERRUPTED);
     });
+    let metrics: MetricsServer | undefined;
     try {
+      if (options.metricsListen !== undefined) {
+        metrics = await startMetricsServer({ listen: options.metricsListen });
+        logger.info({ metrics: metrics.url }, 'serving metrics');
+      }
       const agent = clusterAgent({
         client,
         cacheDir,
@@ -88,12 +100,14 @@ export const agentCommand = defineCommand<AgentOptions>({
         now: () => ctx.now(),
         sleep: (ms, signal) => ctx.sleep(ms, signal),
         random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32,
+        ...(metrics === undefined ? {} : { metrics: metrics.registry }),
       });
       return await Promise.race([agent.run(scope.signal).then(() => 0), forced]);
     } finally {
       unsubscribe();
       scope.dispose();
       client.close();
+      await metrics?.stop();
     }
   },
 });

@@ -12,6 +12,7 @@ interface NodeOptions extends CommonOptions {
   dataDir?: string;
   clusterId?: string;
   join?: boolean;
+  metricsListen?: string;
 }
 
 /**
@@ -29,7 +30,8 @@ export const nodeCommand = defineCommand<NodeOptions>({
       .option('--peers <list>', 'bootstrap members, e.g. n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 (must include this node)')
       .option('--data-dir <dir>', 'where the log and snapshots live (default .teambooth/<id>)')
       .option('--cluster-id <id>', 'expected cluster id (default: generated at bootstrap and kept in the data dir)')
-      .option('--join', 'start as a new member without bootstrap membership and wait for `teambooth cluster add-node`');
+      .option('--join', 'start as a new member without bootstrap membership and wait for `teambooth cluster add-node`')
+      .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics (default: none; port 0 picks a free one)');
   },
   async execute(input) {
     const { options, ctx } = input;
@@ -42,6 +44,7 @@ export const nodeCommand = defineCommand<NodeOptions>({
         dataDir: options.dataDir,
         clusterId: options.clusterId,
         join: options.join,
+        metricsListen: options.metricsListen,
       },
     });
     // Validate the node settings before creating any file.
@@ -65,8 +68,9 @@ export const nodeCommand = defineCommand<NodeOptions>({
     });
     try {
       const running = await ctx.startNode(config, logger);
-      logger.info({ address: running.address, dataDir: config.dataDir, peers: config.peers, join: config.join }, 'node started');
-      ctx.stdout.write(`node ${config.id} serving at ${running.address} (data: ${config.dataDir}); stop with Ctrl-C\n`);
+      logger.info({ address: running.address, metrics: running.metricsUrl, dataDir: config.dataDir, peers: config.peers, join: config.join }, 'node started');
+      const metrics = running.metricsUrl === undefined ? '' : `, metrics at ${running.metricsUrl}`;
+      ctx.stdout.write(`node ${config.id} serving at ${running.address} (data: ${config.dataDir}${metrics}); stop with Ctrl-C\n`);
 
       const signal = await firstSignal;
       logger.info({ signal }, 'stopping');

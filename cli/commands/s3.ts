@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { startEmbeddedS3 } from '../../cluster/blob-store/embedded-s3.ts';
+import { splitHostPort } from '../../config/address.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, loadCommandConfig } from '../command-support.ts';
@@ -29,9 +30,7 @@ export const s3Command = defineCommand<S3Options>({
     const loaded = loadCommandConfig(input, { s3: { embeddedListen: input.options.listen, embeddedDir: input.options.dir } });
     const { s3 } = loaded.config;
     const logger = commandLogger(input, loaded, 'server').child({ component: 's3' });
-    const at = s3.embeddedListen.lastIndexOf(':');
-    const host = s3.embeddedListen.slice(0, at).replace(/^\[|\]$/g, '');
-    const port = Number(s3.embeddedListen.slice(at + 1));
+    const { host, port } = splitHostPort(s3.embeddedListen);
     let stopped: () => void = () => {};
     const signalled = new Promise<void>((done) => (stopped = done));
     const unsubscribe = ctx.onShutdownSignal(() => stopped());

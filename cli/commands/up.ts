@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { splitHostPort } from '../../config/address.ts';
 import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-token.ts';
 import { s3BlobStoreOptions } from '../../cluster/blob-store/blob-store-from-config.ts';
 import { S3BlobStore } from '../../cluster/blob-store/s3-blob-store.ts';
@@ -9,7 +10,7 @@ import { defineCommand } from '../command.ts';
 import type { CommandInput } from '../command.ts';
 import { commandLogger, createCommandClient, loadCommandConfig, readTlsFiles } from '../command-support.ts';
 import { formatTable } from '../format-table.ts';
-import { assertPortFree, assertPortsFree, freePort, LocalStack, planLocalStack, waitUntilListening } from '../local-stack.ts';
+import { agentMetricsAddress, assertPortFree, assertPortsFree, freePort, LocalStack, MAX_LOCAL_NODES, METRICS_PORT_OFFSET, planLocalStack, waitUntilListening } from '../local-stack.ts';
 import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
 import { UsageError } from '../usage-error.ts';
 import type { ClusterClientApi } from '../context.ts';
@@ -49,12 +50,13 @@ export const upCommand = defineCommand<UpOptions>({
   },
   async execute(input) {
     const { options, ctx } = input;
-    const count = integerFlag('--nodes', options.nodes, 1, 9);
-    const basePort = integerFlag('--base-port', options.basePort, 1, 65536 - count);
+    const count = integerFlag('--nodes', options.nodes, 1, MAX_LOCAL_NODES);
+    const basePort = integerFlag('--base-port', options.basePort, 1, 65535 - METRICS_PORT_OFFSET - MAX_LOCAL_NODES - 1);
     const loaded = loadCommandConfig(input);
     const webPort = options.web === false ? null : integerFlag('--web', options.web, 1, 65535);
     const specs = planLocalStack(basePort, count);
     await assertPortsFree(specs);
+    if (options.agent !== false) await assertPortFree(Number(agentMetricsAddress(basePort).split(':')[1]), `${agentMetricsAddress(basePort)}, for the local agent's metrics`, 'choose other ports with --base-port');
     if (webPort !== null) await assertPortFree(webPort, 'for the web playground', `choose another with --web, e.g. \`teambooth up --web ${webPort === 65535 ? 8081 : webPort + 1}\`, or leave it out with --no-web`);
     // Create the shared local admin token before the nodes start, so every node and client agrees on it.
     await resolveAdminToken(loaded.config, ctx.cwd, { randomBytes: (size) => ctx.randomBytes(size), signal: input.signal });
@@ -161,9 +163,7 @@ export const upCommand = defineCommand<UpOptions>({
 
 /** Where the embedded S3 server will listen: the configured address, with a free port for port 0; its port checked free. */
 async function planEmbeddedS3(listen: string): Promise<{ host: string; port: number; listen: string; endpoint: string }> {
-  const at = listen.lastIndexOf(':');
-  const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
-  const configured = Number(listen.slice(at + 1));
+  const { host, port: configured } = splitHostPort(listen);
   const port = configured === 0 ? await freePort() : configured;
   await assertPortFree(port, 'for the embedded S3 server', 'choose another with TEAMBOOTH_S3_EMBEDDED_LISTEN=127.0.0.1:PORT (or s3.embeddedListen)');
   const dial = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -252,13 +252,13 @@ function reportExit(input: CommandInput<UpOptions>, stack: LocalStack, exit: Chi
 }
 
 function summary(specs: readonly LocalNodeSpec[], leader: string, tokenFromEnv: boolean, customPorts: boolean, s3Endpoint: string, model: string, helpers: readonly string[]): string {
-  const rows = specs.map((spec) => [spec.id, spec.address, spec.id === leader ? 'leader' : 'follower', spec.dataDir, spec.logFile]);
+  const rows = specs.map((spec) => [spec.id, spec.address, spec.id === leader ? 'leader' : 'follower', spec.dataDir, spec.logFile, `http://${spec.metricsAddress}/metrics`]);
   const servers = customPorts ? ` --servers ${specs.map((spec) => spec.address).join(',')}` : '';
   const target = servers ? servers.trim() : '--cluster';
   const token = tokenFromEnv ? 'from TEAMBOOTH_ADMIN_TOKEN' : `${LOCAL_ADMIN_TOKEN_FILE} (local default; production sets TEAMBOOTH_ADMIN_TOKEN)`;
   return (
     `\nTeambooth is up: ${specs.length} node${specs.length === 1 ? '' : 's'} on this machine, ${leader} is the leader.\n\n` +
-    indent(formatTable(['NODE', 'ADDRESS', 'ROLE', 'DATA', 'LOG'], rows)) +
+    indent(formatTable(['NODE', 'ADDRESS', 'ROLE', 'DATA', 'LOG', 'METRICS'], rows)) +
     `\nAdmin token: ${token}\n` +
     `S3: ${s3Endpoint} (photos, results, LoRAs and model versions; see docs/s3-layout.md)\n` +
     `Model: ${model}\n` +

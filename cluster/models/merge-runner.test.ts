@@ -15,6 +15,7 @@ import { ContentStore } from '../blob-store/content-store.ts';
 import { readManifest, type ModelManifest } from '../blob-store/model-manifest.ts';
 import type { ClusterClient } from '../client/cluster-client.ts';
 import { OneNodeCluster, type TestAgent } from '../jobs/testing/one-node-cluster.ts';
+import { sampleValue, scrape } from '../metrics/testing/scrape.ts';
 import type { Job, ModelVersion, Subject } from '../state/types.ts';
 import { fillDeterministic } from './testing/synthetic-linear-model.ts';
 import { importBaseVersion } from './model-versions.ts';
@@ -35,7 +36,7 @@ let dir = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'teambooth-merge-runner-'));
-  cluster = await OneNodeCluster.start();
+  cluster = await OneNodeCluster.start({ metricsListen: '127.0.0.1:0' });
   admin = cluster.admin();
   const tiny = await ensureTinyModel(join(dir, 'models'), { logger });
   targets = findLoraTargets((await readModel(join(tiny, 'unet', 'model.onnx'))).graph);
@@ -157,5 +158,14 @@ describe('the merge runner', () => {
     expect(failed.errors[0]?.message).toMatch(/^merge failed: .*loras\/ddq\//);
     expect(((await admin.query({ type: 'getSubject', token: 'ddq' })) as Subject).status).toBe('failed');
     expect((await versions()).length).toBe(5);
+  });
+
+  it("reports each merge attempt and each ended job in the node's metrics", async () => {
+    const text = await scrape(cluster.node.metricsUrl!);
+    expect(sampleValue(text, 'teambooth_merge_duration_seconds_count{outcome="committed"}')).toBe(4);
+    expect(sampleValue(text, 'teambooth_merge_duration_seconds_count{outcome="failed"}')).toBe(1);
+    expect(sampleValue(text, 'teambooth_job_latency_seconds_count{kind="train",outcome="succeeded"}')).toBe(4);
+    expect(sampleValue(text, 'teambooth_job_latency_seconds_count{kind="merge",outcome="succeeded"}')).toBe(4);
+    expect(sampleValue(text, 'teambooth_job_latency_seconds_count{kind="merge",outcome="failed"}')).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import { ContentStore } from '../blob-store/content-store.ts';
 import { parseModelManifest, readManifest, writeManifest, type ModelManifest } from '../blob-store/model-manifest.ts';
 import type { S3BlobStore } from '../blob-store/s3-blob-store.ts';
 import type { StateAccess } from '../jobs/state-access.ts';
+import type { MergeAttemptOutcome, MergeObserver } from '../metrics/node-metrics.ts';
 import { CommandRejectedError, NotLeaderError, ProposalDroppedError } from '../raft/errors.ts';
 import { mergeMethodOf, type MergeJobParams } from '../state/merge-commands.ts';
 import type { Job, MergeSettings, ModelVersion, Subject } from '../state/types.ts';
@@ -21,6 +22,8 @@ export interface MergeRunnerOptions {
   /** Wait after a merge failed for a reason that may pass (the object store is away), before trying again (default 2 s). */
   retryMs?: number;
   now?: () => number;
+  /** Told how long each merge attempt took and how it ended (the node's metrics). */
+  observer?: MergeObserver;
 }
 
 /** What the `pendingMerges` query answers. */
@@ -67,11 +70,14 @@ export function startMergeRunner(options: MergeRunnerOptions): { stop(): Promise
     const job = pending.merges[0];
     if (job === undefined || pending.settings.paused || pending.currentVersion === null) return false;
     const mine = `merging on ${nodeId}`;
+    const started = now();
+    const ended = (outcome: MergeAttemptOutcome): void => options.observer?.mergeEnded(outcome, (now() - started) / 1000);
     if (job.state !== 'running' || job.progress?.phase !== mine) await state.propose({ type: 'startMerge', jobId: job.id, nodeId }, signal);
     worker ??= new LoraDeltaWorker();
     try {
       const outcome = await computeMerge(job, { state, blobs, content, worker, settings: pending.settings, now, signal });
       await state.propose({ type: 'commitMerge', jobId: job.id, ...outcome }, signal);
+      ended('committed');
       logger.info({ jobId: job.id, ...outcome }, 'merge committed');
       return true;
     } catch (error) {
@@ -79,9 +85,11 @@ export function startMergeRunner(options: MergeRunnerOptions): { stop(): Promise
       if (isFinal(error)) {
         const reason = `merge failed: ${(error as Error).message}`.slice(0, 2000);
         await state.propose({ type: 'failMerge', jobId: job.id, reason }, signal);
+        ended('failed');
         logger.warn({ jobId: job.id, reason }, 'merge failed for good');
         return true;
       }
+      ended('interrupted');
       retryAt = now() + (options.retryMs ?? 2000);
       await worker.close().catch(() => {});
       worker = undefined;

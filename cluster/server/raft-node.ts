@@ -6,7 +6,7 @@ import { RaftCore } from '../raft/raft-core.ts';
 import type { ConfState, Entry, Message, NodeId, RaftConfig, Ready, Snapshot } from '../raft/types.ts';
 import type { LogStore } from '../storage/log-store.ts';
 import { parseCommand } from '../state/commands.ts';
-import { StateMachine, encodeProposal } from '../state/state-machine.ts';
+import { StateMachine, encodeProposal, type StateObserver } from '../state/state-machine.ts';
 import type { ClusterBackend, NodeStatus, ProposeRequest, QueryRequest, Transport, TransportHandler } from './backend.ts';
 import { abortable, waitFor } from './waiters.ts';
 
@@ -29,6 +29,8 @@ export interface RaftNodeOptions {
   peerAddresses: Record<NodeId, string>;
   /** Creates the transport once the node can receive (it is the transport's handler). */
   transport: (handler: TransportHandler) => Transport;
+  /** Told of state changes as this node applies entries (the node's metrics). */
+  observer?: StateObserver;
 }
 
 interface Waiter {
@@ -50,7 +52,7 @@ interface PendingRead {
  */
 export class RaftNode implements ClusterBackend, TransportHandler {
   private readonly core: RaftCore;
-  private readonly sm = new StateMachine();
+  private readonly sm: StateMachine;
   private readonly transport: Transport;
   private readonly log: Logger;
   private readonly waiters = new Map<number, Waiter>();
@@ -73,6 +75,7 @@ export class RaftNode implements ClusterBackend, TransportHandler {
     initial: Awaited<ReturnType<LogStore['load']>>,
   ) {
     this.log = opts.logger.child({ component: 'raft' });
+    this.sm = new StateMachine(opts.observer);
     const snap = initial.snapshot;
     if (snap) {
       this.sm.restore(snap.data);

@@ -17,6 +17,8 @@ import { readManifest } from '../blob-store/model-manifest.ts';
 import { boundedMemo } from '../models/bounded-memo.ts';
 import { StateAccess } from '../jobs/state-access.ts';
 import { startMergeRunner } from '../models/merge-runner.ts';
+import { startMetricsServer } from '../metrics/metrics-server.ts';
+import { NodeMetrics } from '../metrics/node-metrics.ts';
 import { GrpcTransport } from '../transport/grpc-transport.ts';
 import { startGrpcServer } from './grpc-server.ts';
 import { RaftNode } from './raft-node.ts';
@@ -25,6 +27,8 @@ import { RaftNode } from './raft-node.ts';
 export interface RunningNode {
   /** host:port the node serves on. */
   address: string;
+  /** `http://host:port/metrics` when `node.metricsListen` is set. */
+  metricsUrl?: string;
   clusterId: string;
   node: RaftNode;
   close(): Promise<void>;
@@ -48,8 +52,8 @@ const TINY_MODEL_IMAGE_SIZE = 64;
 
 /**
  * Starts one node: checks and locks its data dir, loads its log, starts the gRPC server
- * (peer, cluster and jobs services on one port), the Raft driver, and the leader's lease keeper
- * and merge runner.
+ * (peer, cluster and jobs services on one port), the Raft driver, the leader's lease keeper
+ * and merge runner, and the Prometheus endpoint when `metricsListen` is set.
  */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   if (config.join && !config.clusterId) {
@@ -64,6 +68,10 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   };
   try {
     const { clusterId } = await openDataDir(config.dataDir, { nodeId: config.id, clusterId: expectedClusterId });
+    const metricsServer = config.metricsListen === undefined ? undefined : await startMetricsServer({ listen: config.metricsListen });
+    if (metricsServer) closers.push(() => metricsServer.stop());
+    const metrics = metricsServer && new NodeMetrics(metricsServer.registry);
+    if (metrics) closers.push(async () => metrics.close());
     const store = new FileLogStore({ dir: config.dataDir, logger });
     const tls = config.tls
       ? { ca: await readFile(config.tls.ca), cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) }
@@ -95,6 +103,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       adminToken: config.adminToken,
       now: Date.now,
       peerAddresses: config.peers,
+      observer: metrics,
       transport: (handler) => {
         transport = new GrpcTransport({
           selfId: config.id,
@@ -112,6 +121,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     const blobs = new S3BlobStore(s3BlobStoreOptions(config.s3, { logger }));
     closers.push(async () => blobs.close());
     const state = new StateAccess(node, config.id);
+    metrics?.watch({ backend: node, state, now: Date.now });
     // The Jobs service (agents' ModelFiles) and the LoRA checks read the same few manifests.
     const manifestAt = boundedMemo(8, (key: string, signal: AbortSignal) => readManifest(blobs, key, { signal }));
     const jobs = createJobsService({
@@ -136,10 +146,10 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     closers.push(() => server.close());
     const expiry = startLeaseExpiry({ state, logger, intervalMs: config.jobs.leaseCheckMs });
     closers.push(async () => expiry.stop());
-    const merges = startMergeRunner({ state, blobs, nodeId: config.id, logger });
+    const merges = startMergeRunner({ state, blobs, nodeId: config.id, logger, observer: metrics });
     closers.push(() => merges.stop());
-    logger.info({ clusterId, address: server.address, members: bootstrap.voters }, 'node serving');
-    return { address: server.address, clusterId, node, close: closeAll };
+    logger.info({ clusterId, address: server.address, members: bootstrap.voters, metrics: metricsServer?.url }, 'node serving');
+    return { address: server.address, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), clusterId, node, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -86,6 +86,7 @@ export function endJob(data: StateData, job: Job, state: 'succeeded' | 'failed' 
   job.leaseExpiresAt = null;
   job.finishedAt = now;
   job.updatedAt = now;
+  data.observer.jobEnded?.(job);
 }
 
 /** Appends the failure of the current attempt (attempt 0 when the job was never leased). */

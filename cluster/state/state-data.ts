@@ -43,6 +43,17 @@ export interface StateData {
   nextQueueOrder: number;
   /** Derived: requester -> how many of their jobs are leased or running; only requesters with some. */
   activeByRequester: Map<string, number>;
+  /** Not replicated: who is told of jobs reaching a final state as entries apply (see {@link StateObserver}). */
+  observer: StateObserver;
+}
+
+/**
+ * Told of changes as entries apply, on this replica only (the node's metrics). It must not change
+ * what it is given: every replica must still end in the same state.
+ */
+export interface StateObserver {
+  /** A job reached a final state (succeeded, failed or cancelled) in the entry being applied. */
+  jobEnded?(job: Readonly<Job>): void;
 }
 
 /** The part of {@link StateData} that a snapshot carries; the indexes are derived from it. */
@@ -76,7 +87,7 @@ export function idempotencyIndexKey(requester: string, key: string): string {
 }
 
 /** Builds state (with its indexes) from snapshot parts, or an empty state when none are given. */
-export function createStateData(parts?: StateParts): StateData {
+export function createStateData(parts?: StateParts, observer: StateObserver = {}): StateData {
   const data: StateData = {
     appliedIndex: parts?.appliedIndex ?? 0,
     clock: parts?.clock ?? 0,
@@ -99,6 +110,7 @@ export function createStateData(parts?: StateParts): StateData {
     queueOrder: new Map(),
     nextQueueOrder: 0,
     activeByRequester: new Map(),
+    observer,
   };
   for (const id of parts?.queue ?? []) {
     const job = data.jobs.get(id);

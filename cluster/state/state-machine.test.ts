@@ -116,6 +116,30 @@ describe('StateMachine determinism', () => {
   });
 });
 
+describe('StateMachine observer', () => {
+  it('hears of each job that ends, once, as its entry applies; one that throws changes nothing', () => {
+    const entries = workload(5, 600);
+    const ended: Array<{ id: string; state: string; createdAt: number; finishedAt: number | null }> = [];
+    const heard = new StateMachine({ jobEnded: (job) => void ended.push({ id: job.id, state: job.state, createdAt: job.createdAt, finishedAt: job.finishedAt }) });
+    const broken = new StateMachine({
+      jobEnded: () => {
+        throw new Error('observer failed');
+      },
+    });
+    const plain = new StateMachine();
+    const results = entries.map((entry, i) => [heard, broken, plain].map((machine) => JSON.stringify(machine.apply(i + 1, entry))));
+    for (const [a, b, c] of results) expect([b, c]).toEqual([a, a]);
+    expect(Buffer.from(broken.snapshot()).equals(Buffer.from(plain.snapshot()))).toBe(true);
+
+    const { jobs } = plain.query({ type: 'listJobs' }) as { jobs: Array<{ id: string; state: string; createdAt: number; finishedAt: number | null }> };
+    const final = jobs.filter((job) => job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled');
+    expect(final.length).toBeGreaterThan(0);
+    expect([...ended].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      final.map(({ id, state, createdAt, finishedAt }) => ({ id, state, createdAt, finishedAt })).sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  });
+});
+
 describe('StateMachine snapshot and restore', () => {
   it('round-trips all state: records, queue order, kv, sessions and applied index', () => {
     const h = new StateHarness();

@@ -10,12 +10,13 @@ import { parseQuery } from './queries.ts';
 import { fail, ok } from './results.ts';
 import { runQuery } from './run-query.ts';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.ts';
-import { createStateData, stateParts, type ApplyContext, type StateData } from './state-data.ts';
+import { createStateData, stateParts, type ApplyContext, type StateData, type StateObserver } from './state-data.ts';
 import type { AppliedResult } from './types.ts';
 
 export type { Command, Proposal } from './commands.ts';
 export type { Query } from './queries.ts';
 export type { AppliedResult, ErrorCode } from './types.ts';
+export type { StateObserver } from './state-data.ts';
 
 /**
  * The replicated state machine: model versions, the subject registry, GPU agents, the job
@@ -31,7 +32,22 @@ export type { AppliedResult, ErrorCode } from './types.ts';
  * kept, evicting the least recently used by entry timestamp.
  */
 export class StateMachine {
-  private data: StateData = createStateData();
+  private readonly observer: StateObserver;
+  private data: StateData;
+
+  /** `observer` is told of changes on this replica only; an error it throws is ignored, so it cannot make replicas differ. */
+  constructor(observer: StateObserver = {}) {
+    this.observer = {
+      jobEnded: (job) => {
+        try {
+          observer.jobEnded?.(job);
+        } catch {
+          // The observer only reports; the entry applies the same with or without it.
+        }
+      },
+    };
+    this.data = createStateData(undefined, this.observer);
+  }
 
   /** Index of the last entry applied (or of the snapshot restored). */
   get appliedIndex(): number {
@@ -104,7 +120,7 @@ export class StateMachine {
 
   /** Replaces all state with a snapshot's; on a bad snapshot throws StorageError and keeps the current state. */
   restore(data: Uint8Array): void {
-    this.data = createStateData(decodeSnapshot(data));
+    this.data = createStateData(decodeSnapshot(data), this.observer);
   }
 
   private dispatch(command: Command, ctx: ApplyContext): AppliedResult {

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { ClusterClient } from '../../cluster/client/cluster-client.ts';
 import type { Device } from '../onnx/runtime.ts';
 import { clusterJobsApi } from './agent-jobs-api.ts';
+import { AgentMetrics } from './agent-metrics.ts';
 import { clusterModelSource } from './cluster-model-source.ts';
 import { GpuAgent } from './gpu-agent.ts';
 import { builtInModelSource, ModelHost } from './model-host.ts';
@@ -22,20 +24,23 @@ export interface ClusterAgentOptions {
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
+  /** Where to register the agent's metrics; none without it. */
+  metrics?: Registry;
 }
 
 /**
  * The agent `teambooth agent` runs: the cluster's agent calls, model versions fetched from the
- * cluster into `cacheDir` (the built-in tiny model for jobs without a version), and the job
- * runners' scratch folder.
+ * cluster into `cacheDir` (the built-in tiny model for jobs without a version), the job
+ * runners' scratch folder, and its metrics when given a registry.
  */
 export function clusterAgent(options: ClusterAgentOptions): GpuAgent {
   const { cacheDir, logger } = options;
   const api = clusterJobsApi(options.client);
   const source = clusterModelSource({ api, cacheDir, builtIn: builtInModelSource(cacheDir, logger), logger, now: options.now, sleep: options.sleep, random: options.random });
+  const models = new ModelHost({ source, device: options.device, logger });
   return new GpuAgent({
     api,
-    models: new ModelHost({ source, device: options.device, logger }),
+    models,
     logger,
     maxJobs: options.maxJobs,
     canTrain: options.canTrain,
@@ -45,5 +50,6 @@ export function clusterAgent(options: ClusterAgentOptions): GpuAgent {
     now: options.now,
     sleep: options.sleep,
     random: options.random,
+    ...(options.metrics === undefined ? {} : { observer: new AgentMetrics(options.metrics, { models }) }),
   });
 }

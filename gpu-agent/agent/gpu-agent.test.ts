@@ -6,11 +6,14 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClient } from '../../cluster/client/cluster-client.ts';
+import { startMetricsServer } from '../../cluster/metrics/metrics-server.ts';
+import { sampleValue, scrape } from '../../cluster/metrics/testing/scrape.ts';
 import { CommandRejectedError, UnauthenticatedError } from '../../cluster/raft/errors.ts';
 import { createLogger } from '../../config/logger.ts';
 import { parseLoraFile } from '../lora/lora-file.ts';
 import { ensureTinyModel } from '../tiny-model/ensure-tiny-model.ts';
 import { clusterJobsApi } from './agent-jobs-api.ts';
+import { AgentMetrics } from './agent-metrics.ts';
 import { GpuAgent, type GpuAgentOptions } from './gpu-agent.ts';
 import { startFakeJobsServer, type FakeJobsServer, type OfferedJob, type RecordedCall } from './testing/fake-jobs-server.ts';
 import { startFakeObjectStore, type FakeObjectStore } from './testing/fake-object-store.ts';
@@ -120,6 +123,27 @@ describe('GpuAgent', () => {
     const text = agent.lines.join('');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(SIGNATURE);
+  });
+
+  it('counts its jobs, their durations and the models it holds at /metrics', async () => {
+    await startServers();
+    const metrics = await startMetricsServer({ listen: '127.0.0.1:0', processMetrics: false });
+    cleanups.push(() => metrics.stop());
+    const models = testModelHost(dir);
+    jobs.offer(imagineJob('j-7', 2));
+    const agent = startAgent({ models, observer: new AgentMetrics(metrics.registry, { models }) });
+    await jobs.waitFor(called('Complete'));
+    const running = await scrape(metrics.url);
+    expect(sampleValue(running, 'teambooth_agent_models_loaded')).toBe(1);
+    agent.stop.abort();
+    await agent.done;
+
+    const text = await scrape(metrics.url);
+    expect(sampleValue(text, 'teambooth_agent_jobs_total{kind="imagine",outcome="succeeded"}')).toBe(1);
+    expect(sampleValue(text, 'teambooth_agent_job_duration_seconds_count{kind="imagine"}')).toBe(1);
+    const [ended] = agent.logs().filter((line) => line['msg'] === 'job ended');
+    expect(sampleValue(text, 'teambooth_agent_job_duration_seconds_sum{kind="imagine"}')).toBeCloseTo(Number(ended?.['ms']) / 1000, 2);
+    expect(sampleValue(text, 'teambooth_agent_busy')).toBe(0);
   });
 
   it('stops the work at once when Progress answers FAILED_PRECONDITION, completes nothing and claims again', async () => {

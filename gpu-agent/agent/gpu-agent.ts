@@ -7,7 +7,7 @@ import { tokenRefusedError } from './agent-errors.ts';
 import { AgentHeartbeat } from './agent-heartbeat.ts';
 import { MAX_CLAIM_WAIT_MS, type AgentJobsApi } from './agent-jobs-api.ts';
 import { backoffDelay } from '../../cluster/client/backoff.ts';
-import { JobExecutor } from './job-executor.ts';
+import { JobExecutor, type JobObserver } from './job-executor.ts';
 import { TINY_MODEL_VERSION, type ModelHost } from './model-host.ts';
 import { retryTransient } from './retry-transient.ts';
 
@@ -41,6 +41,8 @@ export interface GpuAgentOptions {
   claimWaitMs?: number;
   /** After a stop: how long reports may still take, and running work may take to stop (default 3000 ms). */
   shutdownGraceMs?: number;
+  /** Told when each job starts and ends (the agent's metrics). */
+  observer?: JobObserver;
 }
 
 /** Largest image side by provider, when not configured. */

@@ -28,10 +28,22 @@ export interface JobExecutorOptions {
   random: () => number;
   /** Scratch folder of the runners. */
   workDir: string;
+  /** Told when each job starts and ends (the agent's metrics). */
+  observer?: JobObserver;
+}
+
+/** How a job ended: `succeeded`, `failed` (reported), `released` (given back at a stop), `lost` (the cluster took it back), `refused` (the cluster refused the result) or `unreported` (the report did not get through). */
+export type JobOutcome = 'succeeded' | 'failed' | 'released' | 'lost' | 'refused' | 'unreported';
+
+/** What the executor reports about the jobs it runs. */
+export interface JobObserver {
+  jobStarted(kind: string): void;
+  /** `seconds`: from the lease to the end of the job, on the executor's clock. */
+  jobEnded(kind: string, outcome: JobOutcome, seconds: number): void;
 }
 
 /** How a job ended, as the end-of-job log line says. */
-type Outcome = { outcome: 'succeeded' } | { outcome: 'failed' | 'released' | 'lost' | 'refused' | 'unreported'; reason: string; final?: boolean };
+type Outcome = { outcome: 'succeeded' } | { outcome: Exclude<JobOutcome, 'succeeded'>; reason: string; final?: boolean };
 
 /** Runs claimed jobs; see the module comment. */
 export class JobExecutor {
@@ -48,10 +60,11 @@ export class JobExecutor {
    * refused and must exit).
    */
   async run(claim: ClaimedJob, stop: AbortSignal, finalCalls: AbortSignal): Promise<void> {
-    const { now } = this.#options;
+    const { now, observer } = this.#options;
     const logger = this.#options.logger.child({ jobId: claim.id, kind: claim.kind });
     const started = now();
     logger.info({ attempt: claim.attempts }, 'job started');
+    observer?.jobStarted(claim.kind);
     const job = new AbortController();
     const onStop = (): void => job.abort(stop.reason);
     if (stop.aborted) onStop();
@@ -65,7 +78,8 @@ export class JobExecutor {
       logger,
     });
     const work = this.#work(claim, keeper, job.signal, logger);
-    let ended: Outcome;
+    let ended: Outcome | undefined;
+    let elapsedMs = 0;
     try {
       const uploaded = await untilAborted(work, job.signal);
       keeper.stop();
@@ -79,9 +93,12 @@ export class JobExecutor {
       job.abort(new Error('the job is over'));
       // The pipeline stops at its next check of the signal; wait for it before the slot takes another job.
       await work.catch(() => undefined);
+      elapsedMs = now() - started;
+      // Without an outcome the cluster refused the agent mid-job, and nothing was reported.
+      observer?.jobEnded(claim.kind, ended?.outcome ?? 'unreported', elapsedMs / 1000);
     }
     const { step, total } = keeper.report;
-    logger.info({ ...ended, ms: Math.round(now() - started), step, total }, 'job ended');
+    logger.info({ ...ended, ms: Math.round(elapsedMs), step, total }, 'job ended');
   }
 
   /** Downloads, runs and uploads; resolves with the names of the uploaded outputs. */

@@ -100,6 +100,11 @@ export class ModelHost {
     }
   }
 
+  /** How many model versions are loaded or loading now. */
+  loadedCount(): number {
+    return this.#loads.size;
+  }
+
   /** Frees every loaded model; later calls of {@link get} fail. */
   async release(): Promise<void> {
     this.#released = true;

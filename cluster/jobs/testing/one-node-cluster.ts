@@ -33,13 +33,14 @@ export class OneNodeCluster {
     private readonly dir: string,
   ) {}
 
-  static async start(jobs: { leaseMs?: number; leaseCheckMs?: number } = {}): Promise<OneNodeCluster> {
+  /** `metricsListen`: serve the node's metrics there (`node.metricsListen`); none by default. */
+  static async start(options: { leaseMs?: number; leaseCheckMs?: number; metricsListen?: string } = {}): Promise<OneNodeCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'teambooth-jobs-'));
     const s3 = await startTestS3();
     const config = configSchema.parse({
-      node: { id: 'n1', listen: '127.0.0.1:0', dataDir: join(dir, 'n1'), raft: { tickMs: 20 } },
+      node: { id: 'n1', listen: '127.0.0.1:0', dataDir: join(dir, 'n1'), raft: { tickMs: 20 }, metricsListen: options.metricsListen },
       s3: { embeddedListen: `127.0.0.1:${s3.s3.port}`, bucket: s3.bucket, deadlineMs: 2_000 },
-      jobs: { leaseMs: jobs.leaseMs ?? 30_000, leaseCheckMs: jobs.leaseCheckMs ?? 100 },
+      jobs: { leaseMs: options.leaseMs ?? 30_000, leaseCheckMs: options.leaseCheckMs ?? 100 },
     });
     const node = await startNode(toNodeConfig(config, TEST_ADMIN_TOKEN), pino({ level: process.env.TEST_NODE_LOG ?? 'silent' }));
     const cluster = new OneNodeCluster(node, s3, dir);
