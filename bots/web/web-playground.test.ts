@@ -1,9 +1,10 @@
+import { get as httpGet } from 'node:http';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotTestStack, solidImage, subjectPhoto } from '../core/testing/bot-test-stack.ts';
 import type { Dashboard } from './dashboard.ts';
 import type { WebMessage } from './web-channel.ts';
-import { WebPlayground } from './web-playground.ts';
+import { PLAYGROUND_HEADER, WebPlayground } from './web-playground.ts';
 
 /**
  * The playground over HTTP, as a browser uses it: commands with POST, the channel and the dashboard
@@ -23,7 +24,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     now: Date.now,
-    membersAreAdmins: false,
+    membersAreAdmins: true,
     dashboardIntervalMs: 100,
   });
   base = `http://127.0.0.1:${playground.port}`;
@@ -96,7 +97,7 @@ class EventStream {
 }
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', [PLAYGROUND_HEADER]: '1' }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -133,14 +134,12 @@ describe('the web playground', { timeout: 60_000 }, () => {
       const [expected] = await image({ params: { width: 64, height: 64 } } as never);
       expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(expected!.bytes))).toBe(true);
 
-      // Parameters: a whisper only Bob (who pressed) sees; Delete by someone else is refused.
+      // Parameters: a whisper only Bob (who pressed) sees.
       const params = done.buttons.find((b) => b.label === 'Parameters')!;
       expect((await post('/api/press', { member: 'web-bob', name: 'Bob', messageId: done.id, buttonId: params.id })).status).toBe(202);
       const whisper = await bob.message(/^Parameters of /);
       expect(whisper.onlyFor).toBe('web-bob');
       const del = done.buttons.find((b) => b.label === 'Delete')!;
-      await post('/api/press', { member: 'web-bob', name: 'Bob', messageId: done.id, buttonId: del.id });
-      await bob.message(/^Only the member who asked for these images can delete them\.$/);
       expect(alice.events.some((e) => e.event === 'message' && (e.data as WebMessage).id === whisper.id)).toBe(false);
       // Alice deletes her own images: every browser takes them away.
       await post('/api/press', { member: 'web-alice', name: 'Alice', messageId: done.id, buttonId: del.id });
@@ -163,22 +162,41 @@ describe('the web playground', { timeout: 60_000 }, () => {
       const form = new FormData();
       for (const [key, value] of Object.entries({ member: 'web-carol', name: 'Carol', text: '/train zxq glyph' })) form.append(key, value);
       form.append('photos', new Blob([await subjectPhoto('photo-1.png')], { type: 'image/png' }), 'photo-1.png');
-      expect((await fetch(`${base}/api/commands`, { method: 'POST', body: form })).status).toBe(202);
+      expect((await fetch(`${base}/api/commands`, { method: 'POST', headers: { [PLAYGROUND_HEADER]: '1' }, body: form })).status).toBe(202);
       expect((await carol.message(/photo-1\.png|^\/train/)).attachments).toEqual(['photo-1.png']);
       await carol.message(/^Attach 3 to 10 photos of your subject \(you attached 1\)/);
       // A photo far over the limit is refused while it uploads, and nothing reaches the channel.
       const big = new FormData();
       for (const [key, value] of Object.entries({ member: 'web-carol', name: 'Carol', text: '/train zxq glyph' })) big.append(key, value);
       big.append('photos', new Blob([new Uint8Array(12 * 2 ** 20)], { type: 'image/png' }), 'huge.png');
-      const refused = await fetch(`${base}/api/commands`, { method: 'POST', body: big });
+      const refused = await fetch(`${base}/api/commands`, { method: 'POST', headers: { [PLAYGROUND_HEADER]: '1' }, body: big });
       expect([refused.status, await refused.json()]).toEqual([413, { error: 'a photo is larger than 10 MiB; attach a smaller one' }]);
       expect(carol.events.some((e) => e.event === 'message' && (e.data as WebMessage).attachments.includes('huge.png'))).toBe(false);
-      // Admin commands are refused: this playground's members are not admins.
+      // On a loopback address members are admins: the agents list is whispered.
       await post('/api/commands', { member: 'web-carol', name: 'Carol', text: '/agent list' });
-      expect((await carol.message(/admins/)).onlyFor).toBe('web-carol');
+      expect((await carol.message(/^\*\*Agents\*\* \(1\)/)).onlyFor).toBe('web-carol');
     } finally {
       carol.close();
     }
+  });
+
+  it('refuses requests that do not come from its own page', async () => {
+    const command = JSON.stringify({ member: 'web-mallory', name: 'Mallory', text: '/agent revoke a-1' });
+    // Another site's page: a form post without the page's header, or with its own origin.
+    const plain = await fetch(`${base}/api/commands`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: command });
+    expect([plain.status, await plain.json()]).toEqual([403, { error: "commands come from the playground's page (the x-teambooth-playground header is missing)" }]);
+    const foreign = await fetch(`${base}/api/commands`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example', [PLAYGROUND_HEADER]: '1' }, body: command });
+    expect([foreign.status, await foreign.json()]).toEqual([403, { error: "commands come from the playground's page, not from https://evil.example" }]);
+    // A site whose name resolves to 127.0.0.1 (DNS rebinding) cannot read the channel either.
+    const rebound = await new Promise<{ status: number; body: string }>((done, fail) => {
+      const request = httpGet({ host: '127.0.0.1', port: playground.port, path: '/api/dashboard', headers: { host: `evil.example:${playground.port}` } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => done({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', fail);
+    });
+    expect(rebound).toEqual({ status: 403, body: JSON.stringify({ error: `this playground answers only at http://127.0.0.1:${playground.port}/ (the request named host "evil.example:${playground.port}")` }) });
   });
 
   it('streams the dashboard: nodes, agents and the queue', async () => {

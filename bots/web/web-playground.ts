@@ -41,6 +41,9 @@ const memberSchema = {
 };
 const commandSchema = z.object({ ...memberSchema, text: z.string().max(4000, 'a command is at most 4000 characters'), interactionId: z.string().max(100).optional() });
 const pressSchema = z.object({ ...memberSchema, messageId: z.string().max(40), buttonId: z.string().max(200), interactionId: z.string().max(100).optional() });
+/** Sent by the page with every POST: a header other sites cannot make a browser send without asking first (CORS). */
+export const PLAYGROUND_HEADER = 'x-teambooth-playground';
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 /**
  * The web playground: a page that behaves like a chat channel backed by the same command core as
@@ -99,6 +102,10 @@ export class WebPlayground {
 
   async #routes(): Promise<void> {
     const app = this.#app;
+    app.addHook('onRequest', async (request, reply) => {
+      const refusal = this.#foreignRequest(request);
+      if (refusal !== undefined) return reply.code(403).send({ error: refusal });
+    });
     const files = new Map<string, string>();
     for (const [path, name] of Object.entries(STATIC_FILES)) files.set(path, await readFile(join(PUBLIC_DIR, name), 'utf8'));
     for (const [path, name] of Object.entries(STATIC_FILES)) {
@@ -203,6 +210,24 @@ export class WebPlayground {
     if (message === undefined || !message.buttons.some((b) => b.id === buttonId)) return reply.code(404).send({ error: 'that message or button is no longer in the channel' });
     this.#serve(member, interactionId ?? randomUUID(), messageId, (chat) => this.#options.core.press(chat, buttonId));
     return reply.code(202).send({});
+  }
+
+  /**
+   * Why a request does not come from this playground's own page, or undefined when it does. On a
+   * loopback address the Host must name the machine itself (a site whose name resolves to
+   * 127.0.0.1 cannot use the playground through the browser); a POST must carry
+   * {@link PLAYGROUND_HEADER}, and its Origin, when given, must be the playground's.
+   */
+  #foreignRequest(request: FastifyRequest): string | undefined {
+    const host = request.headers.host ?? '';
+    if (this.#options.membersAreAdmins && !LOOPBACK_NAMES.some((name) => host === `${name}:${this.port}` || host === name)) {
+      return `this playground answers only at http://127.0.0.1:${this.port}/ (the request named host "${host}")`;
+    }
+    if (request.method !== 'POST') return undefined;
+    if (request.headers[PLAYGROUND_HEADER] === undefined) return `commands come from the playground's page (the ${PLAYGROUND_HEADER} header is missing)`;
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) return `commands come from the playground's page, not from ${origin}`;
+    return undefined;
   }
 
   /** Runs one command or press in the background, until it ends or the playground stops. */

@@ -156,7 +156,8 @@ function showError(text) {
 }
 
 async function post(path, body) {
-  const init = body instanceof FormData ? { method: 'POST', body } : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const headers = { 'x-teambooth-playground': '1' };
+  const init = body instanceof FormData ? { method: 'POST', headers, body } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
   const response = await fetch(path, init);
   if (response.ok) return true;
   const answer = await response.json().catch(() => ({}));
