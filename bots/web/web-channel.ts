@@ -53,9 +53,13 @@ export class WebChannel {
   readonly #maxMessages: number;
   #nextId = 1;
 
-  constructor(options: { now: () => number; maxMessages?: number }) {
+  readonly #imagePrefix: string;
+
+  /** `imagePrefix` starts every image id (a different one per run keeps browsers' caches apart). */
+  constructor(options: { now: () => number; maxMessages?: number; imagePrefix?: string }) {
     this.#now = options.now;
     this.#maxMessages = options.maxMessages ?? 300;
+    this.#imagePrefix = options.imagePrefix ?? '';
   }
 
   /** Remembers a member's display name (mentions of them read `@name`). */
@@ -68,7 +72,7 @@ export class WebChannel {
     const id = `m${this.#nextId++}`;
     this.#messages.set(id, { id, author, text: message.text, imageIds: this.#storeImages(message), buttons: [...(message.buttons ?? [])], attachments: extra.attachments ?? [], onlyFor: extra.onlyFor ?? null, at: this.#now() });
     this.#emit(id);
-    while (this.#messages.size > this.#maxMessages) this.#drop(this.#messages.keys().next().value!);
+    while (this.#messages.size > this.#maxMessages) this.remove(this.#messages.keys().next().value!);
     return id;
   }
 
@@ -135,7 +139,7 @@ export class WebChannel {
 
   #storeImages(message: ChatMessage): { name: string; id: string }[] {
     return (message.images ?? []).map((image) => {
-      const id = `i${this.#nextId++}${/\.[a-z]+$/i.exec(image.name)?.[0] ?? ''}`;
+      const id = `i${this.#imagePrefix}-${this.#nextId++}${/\.[a-z]+$/i.exec(image.name)?.[0] ?? ''}`;
       this.#images.set(id, { bytes: image.bytes, type: imageType(image.name) });
       return { name: image.name, id };
     });

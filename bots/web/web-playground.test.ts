@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotTestStack, solidImage, subjectPhoto } from '../core/testing/bot-test-stack.ts';
 import type { Dashboard } from './dashboard.ts';
 import type { WebMessage } from './web-channel.ts';
-import { PLAYGROUND_HEADER, WebPlayground } from './web-playground.ts';
+import { memberIdOfKey, PLAYGROUND_HEADER, WebPlayground } from './web-playground.ts';
+
+/** Each browser's secret key; members see one another only by the ids made from them. */
+const KEYS = { alice: 'alice-key-0123456789abcdef', bob: 'bob-key-0123456789abcdef', carol: 'carol-key-0123456789abcdef', dave: 'dave-key-0123456789abcdef' };
+const ALICE = memberIdOfKey(KEYS.alice);
 
 /**
  * The playground over HTTP, as a browser uses it: commands with POST, the channel and the dashboard
@@ -41,11 +45,13 @@ class EventStream {
   readonly #controller = new AbortController();
   #waiters: Array<() => void> = [];
 
-  static async open(member: string, name: string): Promise<EventStream> {
+  static async open(key: string, name: string): Promise<EventStream> {
     const stream = new EventStream();
-    const response = await fetch(`${base}/api/events?member=${member}&name=${encodeURIComponent(name)}`, { signal: stream.#controller.signal });
+    const response = await fetch(`${base}/api/events?key=${key}&name=${encodeURIComponent(name)}`, { signal: stream.#controller.signal });
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     void stream.#read(response.body!.pipeThrough(new TextDecoderStream()).getReader());
+    // The stream first says who the member is: the public id, never the key.
+    expect((await stream.next((e) => e.event === 'hello')).data).toEqual({ member: memberIdOfKey(key) });
     await stream.next((e) => e.event === 'history');
     return stream;
   }
@@ -110,20 +116,20 @@ describe('the web playground', { timeout: 60_000 }, () => {
   });
 
   it('runs /imagine for one member while another watches the channel, and serves the image', async () => {
-    const alice = await EventStream.open('web-alice', 'Alice');
-    const bob = await EventStream.open('web-bob', 'Bob');
+    const alice = await EventStream.open(KEYS.alice, 'Alice');
+    const bob = await EventStream.open(KEYS.bob, 'Bob');
     try {
-      const sent = await post('/api/commands', { member: 'web-alice', name: 'Alice', text: '/imagine a red star --seed 7', interactionId: 'i-1' });
+      const sent = await post('/api/commands', { key: KEYS.alice, name: 'Alice', text: '/imagine a red star --seed 7', interactionId: 'i-1' });
       expect(sent.status).toBe(202);
       // Both see Alice's command and the bot's reply while the job waits.
       for (const stream of [alice, bob]) {
-        expect((await stream.message(/^\/imagine a red star/)).author).toEqual({ id: 'web-alice', name: 'Alice', bot: false });
+        expect((await stream.message(/^\/imagine a red star/)).author).toEqual({ id: ALICE, name: 'Alice', bot: false });
         expect((await stream.message(/^\*\*a red star\*\*: waiting/)).buttons.map((b) => b.label)).toEqual(['Cancel']);
       }
       const image = await solidImage([200, 30, 40]);
       await stack.runNextJob(async (job) => {
         expect(job.params).toMatchObject({ prompt: 'a red star', seed: 7, width: 64, height: 64 });
-        expect(job.requester).toBe('web:playground:web-alice');
+        expect(job.requester).toBe(`web:playground:${ALICE}`);
         return image(job);
       });
       const done = await bob.message(/· seed 7 ·/);
@@ -136,15 +142,15 @@ describe('the web playground', { timeout: 60_000 }, () => {
 
       // Parameters: a whisper only Bob (who pressed) sees.
       const params = done.buttons.find((b) => b.label === 'Parameters')!;
-      expect((await post('/api/press', { member: 'web-bob', name: 'Bob', messageId: done.id, buttonId: params.id })).status).toBe(202);
+      expect((await post('/api/press', { key: KEYS.bob, name: 'Bob', messageId: done.id, buttonId: params.id })).status).toBe(202);
       const whisper = await bob.message(/^Parameters of /);
-      expect(whisper.onlyFor).toBe('web-bob');
+      expect(whisper.onlyFor).toBe(memberIdOfKey(KEYS.bob));
       const del = done.buttons.find((b) => b.label === 'Delete')!;
       expect(alice.events.some((e) => e.event === 'message' && (e.data as WebMessage).id === whisper.id)).toBe(false);
       // Alice deletes her own images: every browser takes them away.
-      await post('/api/press', { member: 'web-alice', name: 'Alice', messageId: done.id, buttonId: del.id });
+      await post('/api/press', { key: KEYS.alice, name: 'Alice', messageId: done.id, buttonId: del.id });
       await bob.next((e) => e.event === 'remove' && (e.data as { id: string }).id === done.id);
-      expect((await post('/api/press', { member: 'web-alice', name: 'Alice', messageId: done.id, buttonId: del.id })).body.error).toBe('that message or button is no longer in the channel');
+      expect((await post('/api/press', { key: KEYS.alice, name: 'Alice', messageId: done.id, buttonId: del.id })).body.error).toBe('that message or button is no longer in the channel');
     } finally {
       alice.close();
       bob.close();
@@ -152,36 +158,37 @@ describe('the web playground', { timeout: 60_000 }, () => {
   });
 
   it('answers mistakes with what to change', async () => {
-    const carol = await EventStream.open('web-carol', 'Carol');
+    const carol = await EventStream.open(KEYS.carol, 'Carol');
     try {
-      expect(await post('/api/commands', { member: 'web-carol', text: '/help' })).toEqual({ status: 400, body: { error: 'name: Invalid input: expected string, received undefined' } });
-      expect((await post('/api/commands', { member: 'web-carol', name: 'Carol', text: '   ' })).body.error).toBe('type a message or a command such as /imagine a red star');
-      await post('/api/commands', { member: 'web-carol', name: 'Carol', text: '/imagin a cat' });
+      expect(await post('/api/commands', { key: KEYS.carol, text: '/help' })).toEqual({ status: 400, body: { error: 'name: Invalid input: expected string, received undefined' } });
+      expect((await post('/api/commands', { key: 'short', name: 'Carol', text: '/help' })).body.error).toBe("key: key must be the browser's secret: 16 to 128 letters, digits, - or _");
+      expect((await post('/api/commands', { key: KEYS.carol, name: 'Carol', text: '   ' })).body.error).toBe('type a message or a command such as /imagine a red star');
+      await post('/api/commands', { key: KEYS.carol, name: 'Carol', text: '/imagin a cat' });
       expect((await carol.message(/^There is no command/)).text).toBe('There is no command /imagin; type /help for the list.');
       // /train with one photo attached, sent as a browser form.
       const form = new FormData();
-      for (const [key, value] of Object.entries({ member: 'web-carol', name: 'Carol', text: '/train zxq glyph' })) form.append(key, value);
+      for (const [field, value] of Object.entries({ key: KEYS.carol, name: 'Carol', text: '/train zxq glyph' })) form.append(field, value);
       form.append('photos', new Blob([await subjectPhoto('photo-1.png')], { type: 'image/png' }), 'photo-1.png');
       expect((await fetch(`${base}/api/commands`, { method: 'POST', headers: { [PLAYGROUND_HEADER]: '1' }, body: form })).status).toBe(202);
       expect((await carol.message(/photo-1\.png|^\/train/)).attachments).toEqual(['photo-1.png']);
       await carol.message(/^Attach 3 to 10 photos of your subject \(you attached 1\)/);
       // A photo far over the limit is refused while it uploads, and nothing reaches the channel.
       const big = new FormData();
-      for (const [key, value] of Object.entries({ member: 'web-carol', name: 'Carol', text: '/train zxq glyph' })) big.append(key, value);
+      for (const [field, value] of Object.entries({ key: KEYS.carol, name: 'Carol', text: '/train zxq glyph' })) big.append(field, value);
       big.append('photos', new Blob([new Uint8Array(12 * 2 ** 20)], { type: 'image/png' }), 'huge.png');
       const refused = await fetch(`${base}/api/commands`, { method: 'POST', headers: { [PLAYGROUND_HEADER]: '1' }, body: big });
       expect([refused.status, await refused.json()]).toEqual([413, { error: 'a photo is larger than 10 MiB; attach a smaller one' }]);
       expect(carol.events.some((e) => e.event === 'message' && (e.data as WebMessage).attachments.includes('huge.png'))).toBe(false);
       // On a loopback address members are admins: the agents list is whispered.
-      await post('/api/commands', { member: 'web-carol', name: 'Carol', text: '/agent list' });
-      expect((await carol.message(/^\*\*Agents\*\* \(1\)/)).onlyFor).toBe('web-carol');
+      await post('/api/commands', { key: KEYS.carol, name: 'Carol', text: '/agent list' });
+      expect((await carol.message(/^\*\*Agents\*\* \(1\)/)).onlyFor).toBe(memberIdOfKey(KEYS.carol));
     } finally {
       carol.close();
     }
   });
 
   it('refuses requests that do not come from its own page', async () => {
-    const command = JSON.stringify({ member: 'web-mallory', name: 'Mallory', text: '/agent revoke a-1' });
+    const command = JSON.stringify({ key: 'mallory-0123456789abcdef', name: 'Mallory', text: '/agent revoke a-1' });
     // Another site's page: a form post without the page's header, or with its own origin.
     const plain = await fetch(`${base}/api/commands`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: command });
     expect([plain.status, await plain.json()]).toEqual([403, { error: "commands come from the playground's page (the x-teambooth-playground header is missing)" }]);
@@ -200,7 +207,7 @@ describe('the web playground', { timeout: 60_000 }, () => {
   });
 
   it('streams the dashboard: nodes, agents and the queue', async () => {
-    const dave = await EventStream.open('web-dave', 'Dave');
+    const dave = await EventStream.open(KEYS.dave, 'Dave');
     try {
       await stack.cluster.admin.jobs('Submit', { kind: 'imagine', params: JSON.stringify({ prompt: 'a blue moon', width: 64, height: 64 }), requester: 'cli', idempotencyKey: 'dash-1' }, { mode: 'leader', auth: 'admin' });
       const queued = (await dave.next((e) => e.event === 'dashboard' && (e.data as Dashboard).queue.active.some((j) => j.what === 'a blue moon'))).data as Dashboard;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { TEAMBOOTH_AUTHOR, WebChannel, type ChannelEvent } from './web-channel.t
 /** Options of {@link WebPlayground.start}. */
 export interface WebPlaygroundOptions {
   core: BotCore;
-  /** The cluster the dashboard reads. */
+  /** The cluster the dashboard reads (a client with a short deadline: a node that hangs shows as down rather than stalling the picture). */
   cluster: BotClusterApi;
   logger: Logger;
   host: string;
@@ -36,7 +36,7 @@ const STATIC_FILES: Record<string, string> = { '/': 'index.html', '/app.js': 'ap
 const CONTENT_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
 const memberSchema = {
-  member: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'member must be 4 to 64 letters, digits, - or _'),
+  key: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "key must be the browser's secret: 16 to 128 letters, digits, - or _"),
   name: z.string().trim().min(1, 'name must not be empty').max(32, 'name must be at most 32 characters'),
 };
 const commandSchema = z.object({ ...memberSchema, text: z.string().max(4000, 'a command is at most 4000 characters'), interactionId: z.string().max(100).optional() });
@@ -44,6 +44,14 @@ const pressSchema = z.object({ ...memberSchema, messageId: z.string().max(40), b
 /** Sent by the page with every POST: a header other sites cannot make a browser send without asking first (CORS). */
 export const PLAYGROUND_HEADER = 'x-teambooth-playground';
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * A member's public id, from the secret key their browser keeps: other members see the id on
+ * messages, and cannot turn it back into the key that reads that member's whispers.
+ */
+export function memberIdOfKey(key: string): string {
+  return `web-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}
 
 /**
  * The web playground: a page that behaves like a chat channel backed by the same command core as
@@ -66,14 +74,15 @@ export class WebPlayground {
   private constructor(options: WebPlaygroundOptions, app: FastifyInstance) {
     this.#options = options;
     this.#app = app;
-    this.#channel = new WebChannel({ now: options.now });
+    // Image URLs differ from one run to the next, so a browser never shows a cached image of an earlier run.
+    this.#channel = new WebChannel({ now: options.now, imagePrefix: randomBytes(4).toString('hex') });
     this.#commands = textCommands(options.core);
   }
 
   /** Starts listening on `host:port`. */
   static async start(options: WebPlaygroundOptions): Promise<WebPlayground> {
     const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-    await app.register(multipart, { limits: { files: TRAIN_PHOTO_LIMITS.max + 2, fileSize: TRAIN_PHOTO_LIMITS.maxBytes + 1024 * 1024, fields: 10, fieldSize: 8 * 1024 } });
+    await app.register(multipart, { limits: { files: TRAIN_PHOTO_LIMITS.max + 2, fileSize: TRAIN_PHOTO_LIMITS.maxBytes + 1024 * 1024, fields: 10, fieldSize: 32 * 1024 } });
     const playground = new WebPlayground(options, app);
     await playground.#routes();
     await app.listen({ host: options.host, port: options.port });
@@ -116,7 +125,7 @@ export class WebPlayground {
       if (image === undefined) return reply.code(404).send({ error: 'that image is no longer in the channel' });
       return reply.type(image.type).header('cache-control', 'private, max-age=3600').send(Buffer.from(image.bytes));
     });
-    app.get('/api/dashboard', async () => this.#readDashboard());
+    app.get('/api/dashboard', async () => this.#dashboard?.value ?? (await readDashboard(this.#options.cluster, this.#options.now, this.#dashboardSignal())));
     app.get('/api/events', (request, reply) => this.#events(request, reply));
     app.post('/api/commands', (request, reply) => this.#command(request, reply));
     app.post('/api/press', (request, reply) => this.#press(request, reply));
@@ -135,24 +144,26 @@ export class WebPlayground {
     });
   }
 
-  /** `GET /api/events?member=&name=`: the channel's history, then every change and the dashboard, as Server-Sent Events. */
+  /** `GET /api/events?key=&name=`: who the member is, the channel's history, then every change and the dashboard, as Server-Sent Events. */
   #events(request: FastifyRequest, reply: FastifyReply): void {
     const parsed = z.object(memberSchema).safeParse(request.query);
     if (!parsed.success) {
       void reply.code(400).send({ error: describeProblem(parsed.error) });
       return;
     }
-    const member = parsed.data;
-    this.#channel.join({ id: member.member, name: member.name });
+    const member = { id: memberIdOfKey(parsed.data.key), name: parsed.data.name };
+    this.#channel.join(member);
     reply.hijack();
     const out = reply.raw;
-    out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // The connection ends with the stream, so stopping the playground never waits on an idle keep-alive.
+    out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close' });
     const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('history', this.#channel.history(member.member));
+    send('hello', { member: member.id });
+    send('history', this.#channel.history(member.id));
     if (this.#dashboard !== undefined) send('dashboard', this.#dashboard.value);
     const onChange = (event: ChannelEvent) => send(event.type, event.type === 'message' ? event.message : { id: event.id });
     const onDashboard = (dashboard: Dashboard) => send('dashboard', dashboard);
-    const unsubscribe = this.#channel.subscribe(member.member, onChange);
+    const unsubscribe = this.#channel.subscribe(member.id, onChange);
     this.#watchers.add(onDashboard);
     this.#watchDashboard();
     const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
@@ -160,6 +171,7 @@ export class WebPlayground {
       clearInterval(heartbeat);
       unsubscribe();
       this.#watchers.delete(onDashboard);
+      this.#stopping.signal.removeEventListener('abort', close);
       if (!out.writableEnded) out.end();
     };
     request.raw.on('close', close);
@@ -181,8 +193,8 @@ export class WebPlayground {
     } else Object.assign(fields, request.body ?? {});
     const parsed = commandSchema.safeParse(fields);
     if (!parsed.success) return reply.code(400).send({ error: describeProblem(parsed.error) });
-    const { member: memberId, name, text, interactionId } = parsed.data;
-    const member: ChatMember = { id: memberId, name, isAdmin: this.#options.membersAreAdmins };
+    const { key, name, text, interactionId } = parsed.data;
+    const member: ChatMember = { id: memberIdOfKey(key), name, isAdmin: this.#options.membersAreAdmins };
     this.#channel.join(member);
     const line = text.trim();
     if (line === '' && photos.length === 0) return reply.code(400).send({ error: 'type a message or a command such as /imagine a red star' });
@@ -203,10 +215,10 @@ export class WebPlayground {
   async #press(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const parsed = pressSchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: describeProblem(parsed.error) });
-    const { member: memberId, name, messageId, buttonId, interactionId } = parsed.data;
-    const member: ChatMember = { id: memberId, name, isAdmin: this.#options.membersAreAdmins };
+    const { key, name, messageId, buttonId, interactionId } = parsed.data;
+    const member: ChatMember = { id: memberIdOfKey(key), name, isAdmin: this.#options.membersAreAdmins };
     this.#channel.join(member);
-    const message = this.#channel.message(messageId, memberId);
+    const message = this.#channel.message(messageId, member.id);
     if (message === undefined || !message.buttons.some((b) => b.id === buttonId)) return reply.code(404).send({ error: 'that message or button is no longer in the channel' });
     this.#serve(member, interactionId ?? randomUUID(), messageId, (chat) => this.#options.core.press(chat, buttonId));
     return reply.code(202).send({});
@@ -220,8 +232,9 @@ export class WebPlayground {
    */
   #foreignRequest(request: FastifyRequest): string | undefined {
     const host = request.headers.host ?? '';
-    if (this.#options.membersAreAdmins && !LOOPBACK_NAMES.some((name) => host === `${name}:${this.port}` || host === name)) {
-      return `this playground answers only at http://127.0.0.1:${this.port}/ (the request named host "${host}")`;
+    const names = [...LOOPBACK_NAMES, this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host];
+    if (this.#options.membersAreAdmins && !names.some((name) => host === `${name}:${this.port}` || host === name)) {
+      return `this playground answers only at ${this.url} (the request named host "${host}")`;
     }
     if (request.method !== 'POST') return undefined;
     if (request.headers[PLAYGROUND_HEADER] === undefined) return `commands come from the playground's page (the ${PLAYGROUND_HEADER} header is missing)`;
@@ -263,8 +276,12 @@ export class WebPlayground {
     void tick();
   }
 
+  #dashboardSignal(): AbortSignal {
+    return AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(15_000)]);
+  }
+
   async #readDashboard(): Promise<Dashboard> {
-    const value = await readDashboard(this.#options.cluster, this.#options.now, AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(5_000)]));
+    const value = await readDashboard(this.#options.cluster, this.#options.now, this.#dashboardSignal());
     const { at: _at, ...rest } = value;
     const json = JSON.stringify(rest);
     if (this.#dashboard?.json !== json) {

@@ -2,6 +2,7 @@ import type { CommandInput, CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, createCommandClient, loadCommandConfig, serverOverrides } from '../command-support.ts';
 import { UsageError } from '../usage-error.ts';
+import type { ClusterClientApi } from '../context.ts';
 
 interface BotOptions extends CommonOptions {
   servers?: string;
@@ -31,6 +32,9 @@ const ENV = {
   slackAdmins: 'TEAMBOOTH_SLACK_ADMINS',
 } as const;
 
+/** How long the playground's dashboard waits for a node before showing it as down. */
+const DASHBOARD_DEADLINE_MS = 2_000;
+
 /** Edits of one message the bots allow themselves: Discord and Slack both throttle faster edits. */
 const MIN_EDIT_INTERVAL_MS = 1500;
 
@@ -59,27 +63,38 @@ function side(text: string): number {
 async function runBot(
   input: CommandInput<BotOptions>,
   platform: string,
-  start: (deps: { core: import('../../bots/core/bot-core.ts').BotCore; client: import('../context.ts').ClusterClientApi; logger: ReturnType<typeof commandLogger> }) => Promise<{ stop(): Promise<void>; url?: string }>,
+  start: (deps: {
+    core: import('../../bots/core/bot-core.ts').BotCore;
+    /** Another admin client with its own deadline; closed with the bot. */
+    openClient: (deadlineMs: number) => Promise<ClusterClientApi>;
+    logger: ReturnType<typeof commandLogger>;
+  }) => Promise<{ stop(): Promise<void>; url?: string }>,
 ): Promise<number> {
   const { ctx, options } = input;
   const imageSide = side(options.imageSide);
   const loaded = loadCommandConfig(input, serverOverrides(options.servers));
   const logger = commandLogger(input, loaded, 'server').child({ component: `${platform}-bot` });
-  const client = await createCommandClient(input, loaded, { admin: true, logger });
+  const clients: ClusterClientApi[] = [];
+  const openClient = async (deadlineMs?: number): Promise<ClusterClientApi> => {
+    const opened = await createCommandClient(input, loaded, { admin: true, logger, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+    clients.push(opened);
+    return opened;
+  };
+  const client = await openClient();
   const { BotCore } = await import('../../bots/core/bot-core.ts');
   const core = new BotCore({ cluster: client, logger, now: () => ctx.now(), random: () => ctx.randomBytes(4).readUInt32BE(0) / 2 ** 32, minEditIntervalMs: MIN_EDIT_INTERVAL_MS, imageSide });
   let stopped: () => void = () => {};
   const signalled = new Promise<void>((resolve) => (stopped = resolve));
   const unsubscribe = ctx.onShutdownSignal(() => stopped());
   try {
-    const bot = await start({ core, client, logger });
+    const bot = await start({ core, openClient, logger });
     ctx.stdout.write(bot.url === undefined ? `The ${platform} bot is running; Ctrl-C stops it.\n` : `The ${platform} playground is at ${bot.url}; Ctrl-C stops it.\n`);
     await signalled;
     await bot.stop();
     return 0;
   } finally {
     unsubscribe();
-    client.close();
+    for (const opened of clients) opened.close();
   }
 }
 
@@ -146,9 +161,11 @@ export const botWebCommand = defineCommand<WebOptions>({
     const port = portNumber(input.options.port);
     const host = input.options.host;
     const { WebPlayground } = await import('../../bots/web/web-playground.ts');
-    return runBot(input, 'web', async ({ core, client, logger }) => {
+    return runBot(input, 'web', async ({ core, openClient, logger }) => {
+      // The dashboard asks every node once a second: one that hangs must not hold the picture up for long.
+      const cluster = await openClient(DASHBOARD_DEADLINE_MS);
       try {
-        return await WebPlayground.start({ core, cluster: client, logger, host, port, now: () => input.ctx.now(), membersAreAdmins: isLoopback(host) });
+        return await WebPlayground.start({ core, cluster, logger, host, port, now: () => input.ctx.now(), membersAreAdmins: isLoopback(host) });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use: stop whatever holds it, or choose another with --port`);

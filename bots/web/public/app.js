@@ -3,15 +3,18 @@
 
 const $ = (selector) => document.querySelector(selector);
 
-/** This browser's member id and display name, kept across visits. */
+/**
+ * This browser's secret key and display name, kept across visits. The playground names the member
+ * by a hash of the key (`id`, told in the `hello` event); only this browser knows the key.
+ */
 function identity() {
-  let member = localStorage.getItem('teambooth.member');
-  if (!member) {
-    member = `web-${crypto.randomUUID().slice(0, 8)}`;
-    localStorage.setItem('teambooth.member', member);
+  let key = localStorage.getItem('teambooth.key');
+  if (!key) {
+    key = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
+    localStorage.setItem('teambooth.key', key);
   }
-  const name = localStorage.getItem('teambooth.name') || `guest-${member.slice(4, 8)}`;
-  return { member, name };
+  const name = localStorage.getItem('teambooth.name') || `guest-${key.slice(0, 4)}`;
+  return { key, name, id: null };
 }
 
 const me = identity();
@@ -89,7 +92,8 @@ function showMessage(message) {
   if (old) old.replaceWith(item);
   else list.append(item);
   messages.set(message.id, item);
-  if (atBottom || !old) list.scrollTop = list.scrollHeight;
+  // Follow the conversation, unless the member scrolled up to read; their own new message always shows.
+  if (atBottom || (!old && message.author.id === me.id)) list.scrollTop = list.scrollHeight;
 }
 
 function removeMessage(id) {
@@ -106,7 +110,7 @@ function renderDashboard(d) {
     .map((n) => {
       const name = escapeHtml(n.id ?? n.server);
       const cells = n.up ? [n.role, n.term, n.commitIndex, n.appliedIndex] : ['down', '', '', ''];
-      return `<tr data-node="${escapeHtml(n.server)}" class="${n.up ? n.role : 'down'}" title="${escapeHtml(n.error ?? n.server)}"><td>${name}</td>${cells.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`;
+      return `<tr data-node="${escapeHtml(n.server)}" class="${escapeHtml(n.up ? n.role : 'down')}" title="${escapeHtml(n.error ?? n.server)}"><td>${name}</td>${cells.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`;
     })
     .join('');
   $('#versions').innerHTML =
@@ -127,20 +131,29 @@ function renderDashboard(d) {
     '<li class="muted">empty</li>';
 }
 
+let retry;
+
 function connect() {
+  clearTimeout(retry);
   events?.close();
-  const query = new URLSearchParams({ member: me.member, name: me.name });
-  events = new EventSource(`/api/events?${query}`);
-  events.addEventListener('open', () => setConnection('connected', true));
-  events.addEventListener('error', () => setConnection('reconnecting…', false));
-  events.addEventListener('history', (e) => {
+  const query = new URLSearchParams({ key: me.key, name: me.name });
+  const stream = new EventSource(`/api/events?${query}`);
+  events = stream;
+  stream.addEventListener('open', () => setConnection('connected', true));
+  stream.addEventListener('error', () => {
+    setConnection('reconnecting…', false);
+    // The browser retries by itself after a dropped stream, but not after an error status (a restart): try again.
+    if (stream.readyState === EventSource.CLOSED && events === stream) retry = setTimeout(connect, 3000);
+  });
+  stream.addEventListener('hello', (e) => (me.id = JSON.parse(e.data).member));
+  stream.addEventListener('history', (e) => {
     for (const item of messages.values()) item.remove();
     messages.clear();
     for (const message of JSON.parse(e.data)) showMessage(message);
   });
-  events.addEventListener('message', (e) => showMessage(JSON.parse(e.data)));
-  events.addEventListener('remove', (e) => removeMessage(JSON.parse(e.data).id));
-  events.addEventListener('dashboard', (e) => renderDashboard(JSON.parse(e.data)));
+  stream.addEventListener('message', (e) => showMessage(JSON.parse(e.data)));
+  stream.addEventListener('remove', (e) => removeMessage(JSON.parse(e.data).id));
+  stream.addEventListener('dashboard', (e) => renderDashboard(JSON.parse(e.data)));
 }
 
 function setConnection(text, ok) {
@@ -172,7 +185,7 @@ async function send(event) {
   const text = input.value.trim();
   if (text === '' && files.files.length === 0) return;
   showError(null);
-  const fields = { member: me.member, name: me.name, text, interactionId: crypto.randomUUID() };
+  const fields = { key: me.key, name: me.name, text, interactionId: crypto.randomUUID() };
   let body = fields;
   if (files.files.length > 0) {
     body = new FormData();
@@ -196,8 +209,9 @@ async function send(event) {
 
 async function press(messageId, buttonId, button) {
   button.disabled = true;
+  showError(null);
   try {
-    await post('/api/press', { member: me.member, name: me.name, messageId, buttonId, interactionId: crypto.randomUUID() });
+    await post('/api/press', { key: me.key, name: me.name, messageId, buttonId, interactionId: crypto.randomUUID() });
   } catch (error) {
     showError(`could not reach the playground: ${error.message}`);
   } finally {
@@ -215,6 +229,7 @@ function showAttached() {
 $('#member-name').value = me.name;
 $('#member-name').addEventListener('change', (e) => {
   const name = e.target.value.trim().slice(0, 32);
+  e.target.value = name || me.name;
   if (name === '' || name === me.name) return;
   me.name = name;
   localStorage.setItem('teambooth.name', name);
