@@ -18,6 +18,18 @@ describe('the playground channel', () => {
     expect(channel.image(firstImage)).toBeUndefined();
   });
 
+  it('drops the oldest messages while their images take more memory than allowed', () => {
+    const channel = new WebChannel({ now: () => 1000, maxImageBytes: 5 });
+    channel.add(TEAMBOOTH_AUTHOR, { text: 'one', images: [image('a.png')] });
+    channel.add(TEAMBOOTH_AUTHOR, { text: 'two' });
+    expect(channel.history('m').map((m) => m.text)).toEqual(['one', 'two']);
+    const third = channel.add(TEAMBOOTH_AUTHOR, { text: 'three', images: [image('b.png')] });
+    expect(channel.history('m').map((m) => m.text)).toEqual(['two', 'three']);
+    // A reply that grows past the limit stays; older ones go.
+    channel.update(third, { text: 'three, bigger', images: [image('c.png'), image('d.png')] });
+    expect(channel.history('m').map((m) => m.text)).toEqual(['three, bigger']);
+  });
+
   it('keeps whispers to their member and writes mentions with names', async () => {
     const channel = new WebChannel({ now: () => 1000 });
     channel.join({ id: 'web-a', name: 'Alice' });

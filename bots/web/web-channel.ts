@@ -54,11 +54,18 @@ export class WebChannel {
   #nextId = 1;
 
   readonly #imagePrefix: string;
+  readonly #maxImageBytes: number;
+  #imageBytes = 0;
 
-  /** `imagePrefix` starts every image id (a different one per run keeps browsers' caches apart). */
-  constructor(options: { now: () => number; maxMessages?: number; imagePrefix?: string }) {
+  /**
+   * Keeps at most `maxMessages` messages (300) and `maxImageBytes` of images (64 MiB), dropping the
+   * oldest messages first; `imagePrefix` starts every image id (a different one per run keeps
+   * browsers' caches apart).
+   */
+  constructor(options: { now: () => number; maxMessages?: number; maxImageBytes?: number; imagePrefix?: string }) {
     this.#now = options.now;
     this.#maxMessages = options.maxMessages ?? 300;
+    this.#maxImageBytes = options.maxImageBytes ?? 64 * 2 ** 20;
     this.#imagePrefix = options.imagePrefix ?? '';
   }
 
@@ -72,7 +79,7 @@ export class WebChannel {
     const id = `m${this.#nextId++}`;
     this.#messages.set(id, { id, author, text: message.text, imageIds: this.#storeImages(message), buttons: [...(message.buttons ?? [])], attachments: extra.attachments ?? [], onlyFor: extra.onlyFor ?? null, at: this.#now() });
     this.#emit(id);
-    while (this.#messages.size > this.#maxMessages) this.remove(this.#messages.keys().next().value!);
+    this.#trim(id);
     return id;
   }
 
@@ -80,9 +87,10 @@ export class WebChannel {
   update(id: string, message: ChatMessage): void {
     const stored = this.#messages.get(id);
     if (stored === undefined) return;
-    for (const image of stored.imageIds) this.#images.delete(image.id);
+    this.#deleteImages(stored);
     Object.assign(stored, { text: message.text, imageIds: this.#storeImages(message), buttons: [...(message.buttons ?? [])], at: this.#now() });
     this.#emit(id);
+    this.#trim(id);
   }
 
   /** Takes a message away from every browser. */
@@ -141,12 +149,29 @@ export class WebChannel {
     return (message.images ?? []).map((image) => {
       const id = `i${this.#imagePrefix}-${this.#nextId++}${/\.[a-z]+$/i.exec(image.name)?.[0] ?? ''}`;
       this.#images.set(id, { bytes: image.bytes, type: imageType(image.name) });
+      this.#imageBytes += image.bytes.byteLength;
       return { name: image.name, id };
     });
   }
 
+  /** Drops the oldest messages while there are too many, or their images take too much memory; never `keep`. */
+  #trim(keep: string): void {
+    for (const [oldest] of this.#messages) {
+      if (oldest === keep || (this.#messages.size <= this.#maxMessages && this.#imageBytes <= this.#maxImageBytes)) return;
+      this.remove(oldest);
+    }
+  }
+
+  #deleteImages(stored: StoredMessage): void {
+    for (const image of stored.imageIds) {
+      this.#imageBytes -= this.#images.get(image.id)?.bytes.byteLength ?? 0;
+      this.#images.delete(image.id);
+    }
+  }
+
   #drop(id: string): void {
-    for (const image of this.#messages.get(id)?.imageIds ?? []) this.#images.delete(image.id);
+    const stored = this.#messages.get(id);
+    if (stored !== undefined) this.#deleteImages(stored);
     this.#messages.delete(id);
   }
 
