@@ -12,6 +12,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { trainTinyBase, type TinyBaseTrainingSettings } from '../gpu-agent/base-training/train-tiny-base.ts';
@@ -64,7 +65,17 @@ const settings: TinyBaseTrainingSettings = {
   optimizer: { ...defaultAdamWSettings(), weightDecay: 1e-4 },
 };
 const config = defaultTinyModelConfig();
-const start = values.init === undefined ? undefined : parseTrainedWeights(await readFile(values.init));
+const initBytes = values.init === undefined ? undefined : await readFile(values.init);
+const start = initBytes === undefined ? undefined : parseTrainedWeights(initBytes);
+/** A run that continues from `--init` says so in its metadata: which weights, and how long they had trained. */
+const continued: Record<string, string> =
+  initBytes === undefined || start === undefined
+    ? {}
+    : {
+        initWeightsSha256: createHash('sha256').update(initBytes).digest('hex'),
+        initTrainMinutes: start.metadata.initTrainMinutes === undefined ? (start.metadata.trainMinutes ?? '') : String(Number(start.metadata.initTrainMinutes) + Number(start.metadata.trainMinutes)),
+        initSettings: start.metadata.settings ?? '',
+      };
 await mkdir(out, { recursive: true });
 
 /** Writes bytes next to the target and renames, so a reader never sees half a file. */
@@ -92,7 +103,7 @@ async function train(): Promise<TrainedTinyWeights> {
     },
   });
   const minutes = (Date.now() - started) / 60_000;
-  const weights: TrainedTinyWeights = { ...result.weights, metadata: { ...result.weights.metadata, trainMinutes: minutes.toFixed(1), threads: String(number('threads')) } };
+  const weights: TrainedTinyWeights = { ...result.weights, metadata: { ...result.weights.metadata, ...continued, trainMinutes: minutes.toFixed(1), threads: String(number('threads')) } };
   const bytes = serializeTrainedWeights(weights);
   await writeAtomically(weightsOut, bytes);
   logger.info({ weights: weightsOut, bytes: bytes.byteLength, minutes: Number(minutes.toFixed(1)), vaeLosses: result.autoencoder?.windowLosses.map((l) => Number(l.toPrecision(4))), denoiserLosses: result.denoiser?.windowLosses.map((l) => Number(l.toPrecision(4))), decoderLosses: result.decoder?.windowLosses.map((l) => Number(l.toPrecision(4))) }, 'trained teambooth-tiny');
