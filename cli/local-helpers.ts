@@ -3,27 +3,23 @@ import { dirname, join } from 'node:path';
 import { agentTokenHash, registerAgent } from '../cluster/jobs/agent-token.ts';
 import type { AgentView } from '../cluster/state/types.ts';
 import type { ClusterClientApi, CliContext } from './context.ts';
-import { agentMetricsAddress, waitUntilListening, type ChildExit, type LocalNodeSpec, type LocalStack } from './local-stack.ts';
+import { waitUntilListening, type ChildExit, type LocalNodeSpec, type LocalStack } from './local-stack.ts';
 
 /** Where `teambooth up` keeps the local agent's token between runs (mode 0600, like the admin token). */
 export const LOCAL_AGENT_TOKEN_FILE = join('.teambooth', 'agent-token');
 
-/** The processes `up` runs besides the nodes, as the summary lists them. */
-export interface LocalHelpers {
-  /** One line per helper started (or why one was not). */
-  lines: string[];
-}
-
 /**
- * Starts the local stack's helpers: one CPU agent (registered once; its token kept in
- * {@link LOCAL_AGENT_TOKEN_FILE} and passed through the environment), the web playground on
+ * Starts the local stack's helpers: one CPU agent serving metrics on `agentMetricsPort` (unless
+ * null; registered once, its token kept in {@link LOCAL_AGENT_TOKEN_FILE} and passed through the
+ * environment), the web playground on
  * `webPort` (unless null), and the Discord and Slack bots when their credentials are in the
- * environment. They stop with the nodes.
+ * environment. They stop with the nodes. Returns one line per helper started (or why one was
+ * not), as the summary lists them.
  */
 export async function startLocalHelpers(
   deps: { ctx: CliContext; client: ClusterClientApi; stack: LocalStack; specs: readonly LocalNodeSpec[]; onExit: (exit: ChildExit) => void; signal: AbortSignal },
-  options: { agent: boolean; webPort: number | null },
-): Promise<LocalHelpers> {
+  options: { agentMetricsPort: number | null; webPort: number | null },
+): Promise<string[]> {
   const { ctx, stack, onExit } = deps;
   const servers = deps.specs.map((spec) => spec.address).join(',');
   const lines: string[] = [];
@@ -41,10 +37,10 @@ export async function startLocalHelpers(
   } else {
     lines.push('Playground: none (--no-web); start it with `teambooth bot web`');
   }
-  if (options.agent) {
+  if (options.agentMetricsPort !== null) {
     const { token, agent } = await localAgentToken(deps.ctx, deps.client, deps.signal);
     const spec = { id: 'agent', logFile: join('.teambooth', 'logs', 'agent.log') };
-    const metrics = agentMetricsAddress(deps.specs[0]!.port);
+    const metrics = `127.0.0.1:${options.agentMetricsPort}`;
     stack.startProcess(spec, ['agent', '--servers', servers, '--cache-dir', join('.teambooth', 'agent-cache'), '--device', 'cpu', '--name', agent.name, '--metrics-listen', metrics], { TEAMBOOTH_AGENT_TOKEN: token }, onExit);
     lines.push(`Agent: ${agent.name} (${agent.id}), the tiny model on the CPU; metrics http://${metrics}/metrics; log ${spec.logFile}`);
   } else {
@@ -62,7 +58,7 @@ export async function startLocalHelpers(
   }
   await webListening;
   lines.push(bots.length === 0 ? 'Bots: none (set TEAMBOOTH_DISCORD_TOKEN or TEAMBOOTH_SLACK_BOT_TOKEN to start them; see the README)' : `Bots: ${bots.join(', ')} (logs in .teambooth/logs/)`);
-  return { lines };
+  return lines;
 }
 
 /** The local agent's token: the stored one while the cluster still knows it, else a newly registered agent's. */

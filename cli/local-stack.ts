@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { dialHost } from '../config/address.ts';
 import type { CliContext } from './context.ts';
 
 /** A process of the local stack (a node, the local agent, a bot). Paths are relative to the working directory. */
@@ -15,8 +16,9 @@ export interface LocalNodeSpec extends LocalProcessSpec {
   port: number;
   address: string;
   dataDir: string;
-  /** Where it serves Prometheus metrics (`/metrics`). */
+  /** Where it serves Prometheus metrics (`/metrics`), on {@link LocalNodeSpec.metricsPort}. */
   metricsAddress: string;
+  metricsPort: number;
 }
 
 /** The local stack's metrics ports sit this far above the nodes' ports: n1 at base + 200, the agent at base + 210. */
@@ -24,9 +26,9 @@ export const METRICS_PORT_OFFSET = 200;
 /** The most nodes `up` runs; the agent's metrics port follows theirs. */
 export const MAX_LOCAL_NODES = 9;
 
-/** Where the local agent serves its metrics, for a stack whose n1 listens on `basePort`. */
-export function agentMetricsAddress(basePort: number): string {
-  return `127.0.0.1:${basePort + METRICS_PORT_OFFSET + MAX_LOCAL_NODES + 1}`;
+/** The port the local agent serves its metrics on (127.0.0.1), for a stack whose n1 listens on `basePort`. */
+export function agentMetricsPort(basePort: number): number {
+  return basePort + METRICS_PORT_OFFSET + MAX_LOCAL_NODES + 1;
 }
 
 /** How a child process ended. */
@@ -44,7 +46,8 @@ export function planLocalStack(basePort: number, count: number): LocalNodeSpec[]
   return Array.from({ length: count }, (_, i) => {
     const id = `n${i + 1}`;
     const port = basePort + i;
-    return { id, port, address: `127.0.0.1:${port}`, dataDir: join('.teambooth', id), logFile: join('.teambooth', 'logs', `${id}.log`), metricsAddress: `127.0.0.1:${port + METRICS_PORT_OFFSET}` };
+    const metricsPort = port + METRICS_PORT_OFFSET;
+    return { id, port, address: `127.0.0.1:${port}`, dataDir: join('.teambooth', id), logFile: join('.teambooth', 'logs', `${id}.log`), metricsAddress: `127.0.0.1:${metricsPort}`, metricsPort };
   });
 }
 
@@ -61,7 +64,7 @@ export async function assertPortsFree(specs: readonly LocalNodeSpec[]): Promise<
   const basePort = specs[0]?.port ?? 0;
   const fix = `choose other ports with --base-port, e.g. \`teambooth up --base-port ${Math.min(basePort + 1000, 65535 - 300)}\``;
   for (const spec of specs) await assertPortFree(spec.port, `${spec.address}, for node ${spec.id}`, fix);
-  for (const spec of specs) await assertPortFree(Number(spec.metricsAddress.split(':')[1]), `${spec.metricsAddress}, for the metrics of node ${spec.id}`, fix);
+  for (const spec of specs) await assertPortFree(spec.metricsPort, `${spec.metricsAddress}, for the metrics of node ${spec.id}`, fix);
 }
 
 /**
@@ -90,7 +93,7 @@ export function freePort(): Promise<number> {
  * false when `exited()` says the process meant to listen there is gone, or after `timeoutMs`.
  */
 export async function waitUntilListening(ctx: Pick<CliContext, 'now' | 'sleep'>, address: { host: string; port: number }, exited: () => boolean, signal: AbortSignal, timeoutMs = 30_000): Promise<boolean> {
-  const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
+  const host = dialHost(address.host);
   const deadline = ctx.now() + timeoutMs;
   while (!exited() && ctx.now() < deadline) {
     const open = await new Promise<boolean>((done) => {

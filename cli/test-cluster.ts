@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
-import { importBaseVersion } from '../cluster/models/model-versions.ts';
 import { expectedLoraLayout } from '../cluster/jobs/result-validation/index.ts';
 import { encodePng } from '../gpu-agent/image/png.ts';
 import { float32Tensor } from '../gpu-agent/lora/safetensors-format.ts';
@@ -50,9 +48,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     address: cluster.node.address,
     admin: cluster.admin(),
     s3Env: { TEAMBOOTH_S3_EMBEDDED_LISTEN: `127.0.0.1:${cluster.s3.s3.port}`, TEAMBOOTH_S3_BUCKET: cluster.s3.bucket },
-    async importBase(modelDir) {
-      await importBaseVersion(modelDir, { api: cluster.admin(), blobs: cluster.s3.store, logger: pino({ level: 'silent' }), now: Date.now });
-    },
+    importBase: (modelDir) => cluster.importBase(modelDir),
     async registerAgent(name, capabilities) {
       const agent = await cluster.agent(name, capabilities);
       return new FakeAgent(agent.view.id, agent.client);

@@ -93,3 +93,13 @@ export function splitHostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
   return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
 }
+
+/** The `host:port` address of a host and port, with an IPv6 host in brackets (the inverse of {@link splitHostPort}). */
+export function joinHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The host to dial for a server listening on `host`: 127.0.0.1 for a wildcard host (`0.0.0.0`, `::`), else `host` itself. */
+export function dialHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}

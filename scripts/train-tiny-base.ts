@@ -10,9 +10,8 @@
  *     [--eval-seeds N] [--guidance G]
  *   npm run train:tiny-base -- --evaluate WEIGHTS.safetensors [--out DIR] [--eval-seeds N]   (no training)
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { trainTinyBase, type TinyBaseTrainingSettings } from '../gpu-agent/base-training/train-tiny-base.ts';
@@ -20,7 +19,8 @@ import { pipelineImageSource } from '../gpu-agent/evaluation/image-source.ts';
 import { measurePromptFidelity } from '../gpu-agent/evaluation/prompt-fidelity.ts';
 import type { Device } from '../gpu-agent/onnx/runtime.ts';
 import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
-import { defaultTinyModelConfig, parseTrainedWeights, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, writeTinyModel, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
+import { defaultTinyModelConfig, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, writeTinyModel, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
+import { readTrainedWeightsFile } from '../gpu-agent/tiny-model/trained-weights.ts';
 import { defaultAdamWSettings } from '../gpu-agent/training/append-adamw.ts';
 
 const { values } = parseArgs({
@@ -65,16 +65,16 @@ const settings: TinyBaseTrainingSettings = {
   optimizer: { ...defaultAdamWSettings(), weightDecay: 1e-4 },
 };
 const config = defaultTinyModelConfig();
-const initBytes = values.init === undefined ? undefined : await readFile(values.init);
-const start = initBytes === undefined ? undefined : parseTrainedWeights(initBytes);
+const init = values.init === undefined ? undefined : await readTrainedWeightsFile(values.init);
+const start = init?.weights;
 /** A run that continues from `--init` says so in its metadata: which weights, and how long they had trained. */
 const continued: Record<string, string> =
-  initBytes === undefined || start === undefined
+  init === undefined
     ? {}
     : {
-        initWeightsSha256: createHash('sha256').update(initBytes).digest('hex'),
-        initTrainMinutes: start.metadata.initTrainMinutes === undefined ? (start.metadata.trainMinutes ?? '') : String(Number(start.metadata.initTrainMinutes) + Number(start.metadata.trainMinutes)),
-        initSettings: start.metadata.settings ?? '',
+        initWeightsSha256: init.sha256,
+        initTrainMinutes: init.weights.metadata.initTrainMinutes === undefined ? (init.weights.metadata.trainMinutes ?? '') : String(Number(init.weights.metadata.initTrainMinutes) + Number(init.weights.metadata.trainMinutes)),
+        initSettings: init.weights.metadata.settings ?? '',
       };
 await mkdir(out, { recursive: true });
 
@@ -110,7 +110,7 @@ async function train(): Promise<TrainedTinyWeights> {
   return weights;
 }
 
-const weights = values.evaluate === undefined ? await train() : parseTrainedWeights(await readFile(values.evaluate));
+const weights = values.evaluate === undefined ? await train() : (await readTrainedWeightsFile(values.evaluate)).weights;
 const modelDir = join(out, 'model');
 await rm(modelDir, { recursive: true, force: true });
 await writeTinyModel(modelDir, config, { weights });

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import type { ClusterClient } from '../../cluster/client/cluster-client.ts';
-import { describeDuration, describeQueue, parseJobReply, type JobUpdate } from '../../cluster/client/job-wording.ts';
+import { describeDuration, describeQueue, isFinished, outputsOf, parseJobReply, type JobUpdate } from '../../cluster/client/job-wording.ts';
 import { registerAgent } from '../../cluster/jobs/agent-token.ts';
 import { JOB_LIMITS } from '../../cluster/jobs/job-params.ts';
 import { CommandRejectedError } from '../../cluster/raft/errors.ts';
 import { isAgentOnline } from '../../cluster/state/agent-online.ts';
 import { fields } from '../../cluster/state/commands.ts';
 import type { AgentView, Job, ModelVersion, Subject } from '../../cluster/state/types.ts';
-import { memberIdOf, requesterOf, type ChatAttachment, type ChatButton, type ChatMessage, type ChatRequest } from './chat-port.ts';
+import { memberIdOf, requesterOf, typeFromName, type ChatAttachment, type ChatButton, type ChatMessage, type ChatRequest } from './chat-port.ts';
+import { fetchBytes } from './fetch-bytes.ts';
 import { followJob } from './job-follower.ts';
 import { blockedWordIn, readServerSettings, writeServerSettings, type ServerSettings } from './server-settings.ts';
 
@@ -106,14 +107,14 @@ export class BotCore {
       const photos = [];
       for (const [i, photo] of options.photos.entries()) {
         const bytes = await photo.download(request.signal);
-        if (bytes.byteLength > TRAIN_PHOTO_LIMITS.maxBytes) throw new MemberError(`${photo.name} is larger than 10 MiB; attach a smaller photo.`);
+        if (bytes.byteLength > TRAIN_PHOTO_LIMITS.maxBytes) throw tooLarge(photo);
         photos.push({ name: `photo-${i + 1}${extensionOf(photo)}`, data: bytes });
       }
       const upload = await this.#cluster.jobs('UploadPhotos', { photos }, { mode: 'any', auth: 'admin', signal: request.signal });
       const params = { uploadId: upload.uploadId, photos: upload.names, token, classWord };
-      const job = await this.#submit(request, 'train', params);
       const subject = `**${token} ${classWord}**`;
-      const trained = await this.#follow(request, job.id, (update) => ({ text: `Training ${subject}: ${describeProgress(update)}`, buttons: [button('cancel', job.id, 'Cancel', 'danger')] }));
+      const job = await this.#submit(request, 'train', params, subject);
+      const trained = await this.#follow(request, job.id, (update) => progressMessage(`Training ${subject}`, job.id, update));
       if (trained.state !== 'succeeded') {
         await request.reply.show({ text: describeEnd(trained, `Training ${subject}`) });
         return;
@@ -178,11 +179,13 @@ export class BotCore {
   /** `/status`: the cluster, the queue and the agents, at a glance. */
   status(request: ChatRequest): Promise<void> {
     return this.#run(request, async () => {
-      const nodes = await this.#cluster.statusAll(request.signal);
+      const [nodes, summary, { agents }] = await Promise.all([
+        this.#cluster.statusAll(request.signal),
+        this.#cluster.query({ type: 'summary' }, { stale: true, signal: request.signal }) as Promise<{ jobs: Record<string, number>; currentVersion: string | null }>,
+        this.#cluster.query({ type: 'listAgents', status: 'active' }, { stale: true, signal: request.signal }) as Promise<{ agents: AgentView[] }>,
+      ]);
       const up = nodes.filter((n) => n.status !== undefined);
       const leader = up.find((n) => n.status?.role === 'leader')?.status?.id ?? 'none';
-      const summary = (await this.#cluster.query({ type: 'summary' }, { stale: true, signal: request.signal })) as { jobs: Record<string, number>; currentVersion: string | null };
-      const { agents } = (await this.#cluster.query({ type: 'listAgents', status: 'active' }, { stale: true, signal: request.signal })) as { agents: AgentView[] };
       const online = agents.filter((a) => isAgentOnline(a, this.#options.now())).length;
       await request.reply.show({
         text: [
@@ -200,8 +203,7 @@ export class BotCore {
     return this.#run(request, async () => {
       let id = jobId?.trim();
       if (id === undefined || id === '') {
-        const { jobs } = (await this.#cluster.query({ type: 'listJobs', requester: requesterOf(request) }, { signal: request.signal })) as { jobs: Job[] };
-        id = jobs.filter((j) => j.state === 'queued' || j.state === 'leased' || j.state === 'running').at(-1)?.id;
+        id = (await this.#activeJobs(request, false)).at(-1)?.id;
         if (id === undefined) throw new MemberError('You have no job waiting or running.');
       }
       await this.#cancelJob(request, id);
@@ -275,12 +277,13 @@ export class BotCore {
     return this.#run(request, async () => {
       const [prefix, action, jobId] = buttonId.split(':') as [string, ButtonAction, string];
       if (prefix !== BUTTON_PREFIX || !fields.jobId.safeParse(jobId).success) throw new MemberError('That button is no longer valid.');
+      if (action === 'cancel') {
+        await this.#cancelJob(request, jobId);
+        return;
+      }
       const job = parseJobReply(await this.#cluster.jobs('Get', { jobId }, { mode: 'any', auth: 'admin', signal: request.signal })).job;
       const own = job.requester === requesterOf(request) || request.member.isAdmin;
       switch (action) {
-        case 'cancel':
-          await this.#cancelJob(request, jobId);
-          return;
         case 'delete':
           if (!own) throw new MemberError('Only the member who asked for these images can delete them.');
           await request.reply.remove();
@@ -304,21 +307,21 @@ export class BotCore {
   }
 
   async #imagineJob(request: ChatRequest, params: Record<string, unknown>): Promise<void> {
-    const job = await this.#submit(request, 'imagine', params);
-    const prompt = String(job.params.prompt);
-    const done = await this.#follow(request, job.id, (update) => ({ text: `**${prompt}**: ${describeProgress(update)}`, buttons: [button('cancel', job.id, 'Cancel', 'danger')] }));
+    // The prompt arrives trimmed (#imagineParams, or a stored job's params), as the cluster keeps it: the label is the job's.
+    const label = `**${String(params.prompt)}**`;
+    const job = await this.#submit(request, 'imagine', params, label);
+    const done = await this.#follow(request, job.id, (update) => progressMessage(label, job.id, update));
     if (done.state !== 'succeeded') {
-      await request.reply.show({ text: describeEnd(done, `**${prompt}**`) });
+      await request.reply.show({ text: describeEnd(done, label) });
       return;
     }
     const urls = await this.#cluster.jobs('ResultUrls', { jobId: done.id }, { mode: 'any', auth: 'admin', signal: request.signal });
-    const outputs = (done.result?.outputs ?? []) as { name: string }[];
-    const download = this.#options.download ?? downloadUrl;
+    const download = this.#options.download ?? downloadResult;
     const images = [];
-    for (const output of outputs) images.push({ name: `${done.id}-${output.name}`, bytes: await download(urls.urls[output.name]!, request.signal) });
+    for (const output of outputsOf(done)) images.push({ name: `${done.id}-${output.name}`, bytes: await download(urls.urls[output.name]!, request.signal) });
     const p = done.params;
     await request.reply.show({
-      text: `**${prompt}** · seed ${String(p.seed)} · ${String(p.steps)} steps · ${String(p.width)}x${String(p.height)} · model ${done.modelVersion ?? 'built-in'} · <@${request.member.id}>`,
+      text: `${label} · seed ${String(p.seed)} · ${String(p.steps)} steps · ${String(p.width)}x${String(p.height)} · model ${done.modelVersion ?? 'built-in'} · <@${request.member.id}>`,
       images,
       buttons: [button('reroll', done.id, 'Reroll', 'primary'), button('vary', done.id, 'Variations'), button('params', done.id, 'Parameters'), button('delete', done.id, 'Delete', 'danger')],
     });
@@ -357,14 +360,15 @@ export class BotCore {
     return { width: side, height: side };
   }
 
-  async #submit(request: ChatRequest, kind: 'imagine' | 'train', params: Record<string, unknown>): Promise<Job> {
+  /** Submits a job and shows it waiting under `label` (the prompt or subject, in bold). */
+  async #submit(request: ChatRequest, kind: 'imagine' | 'train', params: Record<string, unknown>, label: string): Promise<Job> {
     const reply = await this.#cluster.jobs(
       'Submit',
       { kind, params: JSON.stringify(params), requester: requesterOf(request), idempotencyKey: `${request.place.platform}:${request.interactionId}` },
       { mode: 'leader', auth: 'admin', signal: request.signal },
     );
     const submitted = parseJobReply(reply);
-    await request.reply.show({ text: `**${kind === 'train' ? `${String(params.token)} ${String(params.classWord)}` : String(params.prompt)}**: ${describeProgress(submitted)}`, buttons: [button('cancel', submitted.job.id, 'Cancel', 'danger')] });
+    await request.reply.show(progressMessage(label, submitted.job.id, submitted));
     return submitted.job;
   }
 
@@ -396,9 +400,15 @@ export class BotCore {
     return settings;
   }
 
+  /** The member's jobs that are waiting or running, oldest first; `stale` lets any node answer. */
+  async #activeJobs(request: ChatRequest, stale: boolean): Promise<Job[]> {
+    const options = stale ? { stale: true, signal: request.signal } : { signal: request.signal };
+    const { jobs } = (await this.#cluster.query({ type: 'listJobs', requester: requesterOf(request) }, options)) as { jobs: Job[] };
+    return jobs.filter((j) => !isFinished(j));
+  }
+
   async #checkActiveJobs(request: ChatRequest, settings: ServerSettings): Promise<void> {
-    const { jobs } = (await this.#cluster.query({ type: 'listJobs', requester: requesterOf(request) }, { stale: true, signal: request.signal })) as { jobs: Job[] };
-    const active = jobs.filter((j) => j.state === 'queued' || j.state === 'leased' || j.state === 'running').length;
+    const active = (await this.#activeJobs(request, true)).length;
     if (active >= settings.maxActiveJobsPerMember) {
       throw new MemberError(`You already have ${active} jobs waiting or running (this server allows ${settings.maxActiveJobsPerMember} at once); wait for one to finish, or /cancel one.`);
     }
@@ -456,13 +466,12 @@ function checkPhotos(photos: readonly ChatAttachment[]): void {
   for (const photo of photos) {
     const type = photo.contentType ?? typeFromName(photo.name);
     if (!(types as readonly string[]).includes(type ?? '')) throw new MemberError(`${photo.name} is not a photo I can use (${type ?? 'unknown type'}); attach PNG, JPEG or WebP images.`);
-    if (photo.size > maxBytes) throw new MemberError(`${photo.name} is larger than 10 MiB; attach a smaller photo.`);
+    if (photo.size > maxBytes) throw tooLarge(photo);
   }
 }
 
-function typeFromName(name: string): string | null {
-  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : null;
+function tooLarge(photo: ChatAttachment): MemberError {
+  return new MemberError(`${photo.name} is larger than ${TRAIN_PHOTO_LIMITS.maxBytes / 2 ** 20} MiB; attach a smaller photo.`);
 }
 
 function extensionOf(photo: ChatAttachment): string {
@@ -479,6 +488,11 @@ function describeProgress(update: JobUpdate): string {
   return `${job.progress.phase ?? 'working'}: step ${job.progress.step}/${job.progress.total}${loss}`;
 }
 
+/** A job's progress under `label`, with a button that cancels it. */
+function progressMessage(label: string, jobId: string, update: JobUpdate): ChatMessage {
+  return { text: `${label}: ${describeProgress(update)}`, buttons: [button('cancel', jobId, 'Cancel', 'danger')] };
+}
+
 /** How a job that did not succeed ended, for the member. */
 function describeEnd(job: Job, what: string): string {
   if (job.state === 'cancelled') return `${what}: cancelled.`;
@@ -486,8 +500,6 @@ function describeEnd(job: Job, what: string): string {
   return `${what} did not work${reason === undefined ? '' : `: ${reason}`}. Try again, or ask an admin if it keeps failing.`;
 }
 
-async function downloadUrl(url: string, signal: AbortSignal): Promise<Uint8Array> {
-  const response = await fetch(url, { signal });
-  if (!response.ok) throw new Error(`downloading a result failed: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+function downloadResult(url: string, signal: AbortSignal): Promise<Uint8Array> {
+  return fetchBytes(url, 'a result', signal);
 }

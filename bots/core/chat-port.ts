@@ -96,3 +96,9 @@ export function memberIdOf(requester: string, place: ChatPlace): string | null {
   const prefix = `${place.platform}:${place.serverId}:`;
   return requester.startsWith(prefix) ? requester.slice(prefix.length) : null;
 }
+
+/** The image type a file name's extension says (PNG, JPEG or WebP), or null for any other name. */
+export function typeFromName(name: string): string | null {
+  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : null;
+}

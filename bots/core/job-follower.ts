@@ -29,6 +29,5 @@ export async function followJob(api: WatchApi, jobId: string, options: FollowOpt
       await options.onUpdate(last);
     }
   }
-  if (last !== undefined && isFinished(last.job)) return last;
   throw new Error(`the cluster stopped reporting on job ${jobId} before it ended`);
 }

@@ -24,7 +24,7 @@ const settingsSchema = z.strictObject({
 });
 
 /** The key-value key of a server's settings. */
-export function settingsKey(place: Pick<ChatPlace, 'platform' | 'serverId'>): string {
+function settingsKey(place: Pick<ChatPlace, 'platform' | 'serverId'>): string {
   return `bots/${place.platform}:${place.serverId}/settings`;
 }
 

@@ -6,12 +6,12 @@ import type { BotCore } from './bot-core.ts';
 import { givenOption, type ChatAttachment, type ChatRequest } from './chat-port.ts';
 
 /** The words of a command's text; double-quoted parts stay one word. */
-export function splitWords(text: string): string[] {
+function splitWords(text: string): string[] {
   return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }
 
 /** Leading words (the prompt) and `--flag value` pairs; a flag without a value maps to `''`. */
-export function parseFlags(text: string): { rest: string; flags: Map<string, string> } {
+function parseFlags(text: string): { rest: string; flags: Map<string, string> } {
   const words = splitWords(text);
   const flags = new Map<string, string>();
   const rest: string[] = [];
@@ -30,13 +30,13 @@ export function parseFlags(text: string): { rest: string; flags: Map<string, str
 }
 
 /** A flag's value as a whole number; undefined when absent; NaN when not a number (the core refuses it with the rule). */
-export function intFlag(flags: Map<string, string>, name: string): number | undefined {
+function intFlag(flags: Map<string, string>, name: string): number | undefined {
   const value = flags.get(name);
   return value === undefined ? undefined : /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
 }
 
 /** A flag's value as a number; undefined when absent. */
-export function numberFlag(flags: Map<string, string>, name: string): number | undefined {
+function numberFlag(flags: Map<string, string>, name: string): number | undefined {
   const value = flags.get(name);
   return value === undefined ? undefined : Number(value);
 }
@@ -82,7 +82,7 @@ export function textCommands(core: BotCore, channelRef: (written: string | undef
       return core.agentList(request);
     },
     '/settings': (request, text) => {
-      const { flags } = parseFlags(`x ${text}`);
+      const { flags } = parseFlags(text);
       return core.settings(request, {
         ...givenOption('allowChannel', channelRef(flags.get('allow-channel'))),
         ...givenOption('removeChannel', channelRef(flags.get('remove-channel'))),

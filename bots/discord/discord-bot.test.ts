@@ -1,7 +1,8 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../cluster/state/types.ts';
 import { FakeDiscord } from '../../test/support/fake-discord/fake-discord.ts';
+import type { MessageEdit } from '../../test/support/fake-discord/message-store.ts';
+import { Permission, type FakeMessage } from '../../test/support/fake-discord/wire-objects.ts';
 import { BotTestStack, loraOutput, solidImage, subjectPhoto } from '../core/testing/bot-test-stack.ts';
 import { deployDiscordCommands, DiscordBot } from './discord-bot.ts';
 
@@ -11,7 +12,6 @@ import { deployDiscordCommands, DiscordBot } from './discord-bot.ts';
  * agent played by the test through the agent calls.
  */
 
-const MANAGE_GUILD = 1n << 5n;
 let stack: BotTestStack;
 let discord: FakeDiscord;
 let bot: DiscordBot;
@@ -19,7 +19,7 @@ let bot: DiscordBot;
 beforeAll(async () => {
   stack = await BotTestStack.start();
   discord = await FakeDiscord.start();
-  bot = await DiscordBot.start({ token: discord.token, core: stack.core, logger: pino({ level: 'silent' }), clientOptions: { rest: { api: discord.apiUrl } }, now: () => discord.now() });
+  bot = await DiscordBot.start({ token: discord.token, core: stack.core, logger: stack.logger, clientOptions: { rest: { api: discord.apiUrl } }, now: () => discord.now() });
 }, 60_000);
 
 afterAll(async () => {
@@ -30,13 +30,16 @@ afterAll(async () => {
 
 /** The first text the bot gave an interaction (an edit of its deferred reply, or a follow-up) that `accept` takes. */
 async function answered(handle: ReturnType<FakeDiscord['sendCommand']>, accept: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const texts = [...handle.edits.all().map((e) => String(e.body.content ?? '')), ...handle.followUps.all().map((m) => String(m.content ?? ''))];
-    const found = texts.find(accept);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`no matching answer; got ${JSON.stringify(texts)}`);
-    await new Promise((r) => setTimeout(r, 20));
+  const editText = (e: MessageEdit): string => String(e.body.content ?? '');
+  const followUpText = (m: FakeMessage): string => String(m.content ?? '');
+  const wait = { timeoutMs: 10_000 };
+  try {
+    return await Promise.any([
+      handle.edits.waitFor((e) => accept(editText(e)), wait).then(editText),
+      handle.followUps.waitFor((m) => accept(followUpText(m)), wait).then(followUpText),
+    ]);
+  } catch (error) {
+    throw error instanceof AggregateError ? new Error(`no matching answer: ${error.errors.map(String).join('; ')}`) : error;
   }
 }
 
@@ -98,7 +101,7 @@ describe('the Discord bot', () => {
     const member = discord.sendCommand({ name: 'agent', subcommand: 'token', options: { name: 'sneaky' }, permissions: 0n });
     await member.reply();
     expect(await answered(member, () => true)).toBe("Only this server's admins can do that.");
-    const admin = discord.sendCommand({ name: 'agent', subcommand: 'token', options: { name: 'mod-gpu' }, permissions: MANAGE_GUILD });
+    const admin = discord.sendCommand({ name: 'agent', subcommand: 'token', options: { name: 'mod-gpu' }, permissions: Permission.ManageGuild });
     expect((await admin.reply()).data).toMatchObject({ flags: 64 });
     expect(await answered(admin, (text) => text.startsWith('Registered'))).toMatch(/^Registered agent a-[0-9a-f]+ \("mod-gpu"\)\. Its token, shown only now:\n`tbat_/);
     expect(((await stack.cluster.admin.query({ type: 'listJobs' })) as { jobs: Job[] }).jobs.length).toBe(before);

@@ -23,6 +23,7 @@ import {
 import type { Logger } from 'pino';
 import type { BotCore } from '../core/bot-core.ts';
 import { givenOption, type ChatAttachment, type ChatButton, type ChatMember, type ChatMessage, type ChatReply, type ChatRequest } from '../core/chat-port.ts';
+import { fetchBytes } from '../core/fetch-bytes.ts';
 import { discordCommands } from './discord-commands.ts';
 
 /** Options of {@link DiscordBot.start}. */
@@ -230,11 +231,7 @@ function toAttachment(attachment: Attachment): ChatAttachment {
     name: attachment.name,
     contentType: attachment.contentType,
     size: attachment.size,
-    download: async (signal) => {
-      const response = await fetch(attachment.url, { signal });
-      if (!response.ok) throw new Error(`downloading ${attachment.name} from Discord failed: HTTP ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    },
+    download: (signal) => fetchBytes(attachment.url, `${attachment.name} from Discord`, signal),
   };
 }
 

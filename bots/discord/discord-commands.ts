@@ -3,7 +3,7 @@ import { LIMITS as IMAGINE_LIMITS } from '../../gpu-agent/pipeline/generation-re
 import { TRAIN_PHOTO_LIMITS } from '../core/bot-core.ts';
 
 /** The aspect ratios `/imagine` offers as choices. */
-export const ASPECTS = ['1:1', '3:2', '2:3', '4:3', '3:4', '16:9', '9:16'] as const;
+const ASPECTS = ['1:1', '3:2', '2:3', '4:3', '3:4', '16:9', '9:16'] as const;
 
 /**
  * The slash commands of the Discord bot, as `teambooth bot discord deploy-commands` registers

@@ -1,7 +1,6 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../../test/support/fake-discord/fake-discord.ts';
-import { BotTestStack, subjectPhoto } from '../core/testing/bot-test-stack.ts';
+import { BotTestStack, SUBJECT_PHOTOS, subjectPhoto } from '../core/testing/bot-test-stack.ts';
 import { DiscordBot } from './discord-bot.ts';
 
 /**
@@ -11,18 +10,14 @@ import { DiscordBot } from './discord-bot.ts';
  * merged, then draws it with its token and gets the image, from the merged version.
  */
 
-const PHOTOS = ['photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'];
 let stack: BotTestStack;
 let discord: FakeDiscord;
 let discordBot: DiscordBot;
 
 beforeAll(async () => {
-  stack = await BotTestStack.start();
-  await stack.importTinyBase();
-  await stack.startRealAgent();
-  const logger = pino({ level: process.env.TEST_BOT_LOG ?? 'silent' });
+  stack = await BotTestStack.startWithRealAgent();
   discord = await FakeDiscord.start();
-  discordBot = await DiscordBot.start({ token: discord.token, core: stack.core, logger, clientOptions: { rest: { api: discord.apiUrl } }, now: () => discord.now() });
+  discordBot = await DiscordBot.start({ token: discord.token, core: stack.core, logger: stack.logger, clientOptions: { rest: { api: discord.apiUrl } }, now: () => discord.now() });
 }, 120_000);
 
 afterAll(async () => {
@@ -36,7 +31,7 @@ afterAll(async () => {
 describe('the Discord bot with a real agent', { timeout: 240_000 }, () => {
   it('/train until the merge is announced, then /imagine with the token draws on the merged version', async () => {
     const options: Record<string, unknown> = { token: 'vfy', class: 'glyph' };
-    for (const [i, name] of PHOTOS.entries()) options[`photo${i + 1}`] = { name, contentType: 'image/png', bytes: await subjectPhoto(name) };
+    for (const [i, name] of SUBJECT_PHOTOS.slice(0, 4).entries()) options[`photo${i + 1}`] = { name, contentType: 'image/png', bytes: await subjectPhoto(name) };
     const train = discord.sendCommand({ name: 'train', options: options as never });
     await train.reply();
     const announced = await discord.channelMessages.waitFor((m) => String(m.content).includes('into the shared model'), { timeoutMs: 180_000 });

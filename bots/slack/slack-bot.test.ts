@@ -1,9 +1,8 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../cluster/state/types.ts';
-import { FakeSlack, fileInputValue, plainTextValue, SEED_IDS, SlackSender } from '../../test/support/fake-slack/index.ts';
+import { fileInputValue, plainTextValue, SEED_IDS, type FakeSlack, type SlackSender } from '../../test/support/fake-slack/index.ts';
+import { startSlackBotOnFake, type SlackBotOnFake } from '../../test/support/fake-slack/slack-bot-on-fake.ts';
 import { BotTestStack, loraOutput, solidImage, subjectPhoto } from '../core/testing/bot-test-stack.ts';
-import { SlackBot } from './slack-bot.ts';
 
 /**
  * The Slack app end to end: the real Bolt app over HTTP, signed requests and a Web API played by
@@ -11,30 +10,19 @@ import { SlackBot } from './slack-bot.ts';
  * GPU agent played by the test through the agent calls.
  */
 
-const SIGNING_SECRET = 'slack-test-signing-secret';
 let stack: BotTestStack;
+let app: SlackBotOnFake;
 let slack: FakeSlack;
-let bot: SlackBot;
 let sender: SlackSender;
 
 beforeAll(async () => {
   stack = await BotTestStack.start();
-  slack = await FakeSlack.start();
-  bot = await SlackBot.start({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    connection: { kind: 'http', port: 0, host: '127.0.0.1' },
-    adminUserIds: [SEED_IDS.alice],
-    core: stack.core,
-    logger: pino({ level: 'silent' }),
-    slackApiUrl: slack.apiUrl,
-  });
-  sender = new SlackSender({ fake: slack, appUrl: `http://127.0.0.1:${bot.port}/slack/events`, signingSecret: SIGNING_SECRET });
+  app = await startSlackBotOnFake({ core: stack.core, logger: stack.logger, adminUserIds: [SEED_IDS.alice], signingSecret: 'slack-test-signing-secret' });
+  ({ slack, sender } = app);
 }, 60_000);
 
 afterAll(async () => {
-  await bot?.stop();
-  await slack?.close();
+  await app?.close();
   await stack?.close();
 });
 

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { BotCore } from '../core/bot-core.ts';
+import { TRAIN_PHOTO_LIMITS, type BotCore } from '../core/bot-core.ts';
 import { type ChatAttachment, type ChatButton, type ChatMessage, type ChatReply, type ChatRequest } from '../core/chat-port.ts';
+import { fetchBytes } from '../core/fetch-bytes.ts';
 import { textCommands } from '../core/text-commands.ts';
 
 /** How Slack reaches the app: HTTP requests to a public URL, or Socket Mode (an outgoing WebSocket). */
@@ -153,11 +154,7 @@ export class SlackBot {
       name: file.name ?? 'photo',
       contentType: file.mimetype ?? null,
       size: file.size ?? 0,
-      download: async (signal) => {
-        const response = await fetch(file.url_private ?? '', { headers: { authorization: `Bearer ${token}` }, signal });
-        if (!response.ok) throw new Error(`downloading ${file.name ?? 'a file'} from Slack failed: HTTP ${response.status}`);
-        return new Uint8Array(await response.arrayBuffer());
-      },
+      download: (signal) => fetchBytes(file.url_private ?? '', `${file.name ?? 'a file'} from Slack`, signal, { authorization: `Bearer ${token}` }),
     };
   }
 }
@@ -207,7 +204,7 @@ function trainView(channel: string) {
     blocks: [
       { type: 'input', block_id: 'token', label: { type: 'plain_text', text: 'Token (a rare word, e.g. zxq)' }, element: { type: 'plain_text_input', action_id: 'token', max_length: 32 } },
       { type: 'input', block_id: 'class', label: { type: 'plain_text', text: 'Class (what it is, e.g. dog)' }, element: { type: 'plain_text_input', action_id: 'class', max_length: 32 } },
-      { type: 'input', block_id: 'photos', label: { type: 'plain_text', text: '3 to 10 photos' }, element: { type: 'file_input', action_id: 'photos', filetypes: TRAIN_FILE_TYPES, max_files: 10 } },
+      { type: 'input', block_id: 'photos', label: { type: 'plain_text', text: `${TRAIN_PHOTO_LIMITS.min} to ${TRAIN_PHOTO_LIMITS.max} photos` }, element: { type: 'file_input', action_id: 'photos', filetypes: TRAIN_FILE_TYPES, max_files: TRAIN_PHOTO_LIMITS.max } },
     ],
   };
 }

@@ -1,8 +1,7 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, fileInputValue, plainTextValue, SEED_IDS, SlackSender } from '../../test/support/fake-slack/index.ts';
-import { BotTestStack, subjectPhoto } from '../core/testing/bot-test-stack.ts';
-import { SlackBot } from './slack-bot.ts';
+import { fileInputValue, plainTextValue, SEED_IDS, type FakeSlack, type SlackSender } from '../../test/support/fake-slack/index.ts';
+import { startSlackBotOnFake, type SlackBotOnFake } from '../../test/support/fake-slack/slack-bot-on-fake.ts';
+import { BotTestStack, SUBJECT_PHOTOS, subjectPhoto } from '../core/testing/bot-test-stack.ts';
 
 /**
  * The Slack app end to end with nothing played by the test but Slack: a real node with
@@ -11,26 +10,19 @@ import { SlackBot } from './slack-bot.ts';
  * merged, then draws it with its token and gets the image, from the merged version.
  */
 
-const SIGNING_SECRET = 'e2e-signing-secret';
-const PHOTOS = ['photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png'];
 let stack: BotTestStack;
+let app: SlackBotOnFake;
 let slack: FakeSlack;
-let slackBot: SlackBot;
 let sender: SlackSender;
 
 beforeAll(async () => {
-  stack = await BotTestStack.start();
-  await stack.importTinyBase();
-  await stack.startRealAgent();
-  const logger = pino({ level: process.env.TEST_BOT_LOG ?? 'silent' });
-  slack = await FakeSlack.start();
-  slackBot = await SlackBot.start({ botToken: slack.botToken, signingSecret: SIGNING_SECRET, connection: { kind: 'http', port: 0, host: '127.0.0.1' }, adminUserIds: [], core: stack.core, logger, slackApiUrl: slack.apiUrl });
-  sender = new SlackSender({ fake: slack, appUrl: `http://127.0.0.1:${slackBot.port}/slack/events`, signingSecret: SIGNING_SECRET });
+  stack = await BotTestStack.startWithRealAgent();
+  app = await startSlackBotOnFake({ core: stack.core, logger: stack.logger, signingSecret: 'e2e-signing-secret' });
+  ({ slack, sender } = app);
 }, 120_000);
 
 afterAll(async () => {
-  await slackBot?.stop();
-  await slack?.close();
+  await app?.close();
   await stack?.close();
 });
 
@@ -38,7 +30,7 @@ describe('the Slack app with a real agent', { timeout: 240_000 }, () => {
   it('the /train form until the merge is announced, then /imagine with the token draws on the merged version', async () => {
     await sender.slashCommand({ command: '/train', text: '', userId: SEED_IDS.bob, channelId: SEED_IDS.general });
     await slack.waitForCall('views.open', undefined, { timeoutMs: 10_000 });
-    const files = await Promise.all(PHOTOS.map(async (name) => slack.addUserFile({ name, mimetype: 'image/png', bytes: await subjectPhoto(name), userId: SEED_IDS.bob })));
+    const files = await Promise.all(SUBJECT_PHOTOS.slice(0, 4).map(async (name) => slack.addUserFile({ name, mimetype: 'image/png', bytes: await subjectPhoto(name), userId: SEED_IDS.bob })));
     await sender.viewSubmission({
       callbackId: 'tb_train',
       userId: SEED_IDS.bob,

@@ -1,4 +1,4 @@
-import type { ChatButton, ChatMessage, ChatReply } from '../core/chat-port.ts';
+import { typeFromName, type ChatButton, type ChatMessage, type ChatReply } from '../core/chat-port.ts';
 
 /** Who wrote a message in the playground's channel. */
 export interface WebAuthor {
@@ -148,7 +148,7 @@ export class WebChannel {
   #storeImages(message: ChatMessage): { name: string; id: string }[] {
     return (message.images ?? []).map((image) => {
       const id = `i${this.#imagePrefix}-${this.#nextId++}${/\.[a-z]+$/i.exec(image.name)?.[0] ?? ''}`;
-      this.#images.set(id, { bytes: image.bytes, type: imageType(image.name) });
+      this.#images.set(id, { bytes: image.bytes, type: typeFromName(image.name) ?? 'image/png' });
       this.#imageBytes += image.bytes.byteLength;
       return { name: image.name, id };
     });
@@ -191,9 +191,4 @@ export class WebChannel {
       images: imageIds.map((image) => ({ name: image.name, url: `/api/images/${image.id}` })),
     };
   }
-}
-
-function imageType(name: string): string {
-  const ext = /\.([a-z]+)$/i.exec(name)?.[1]?.toLowerCase();
-  return ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : 'image/png';
 }

@@ -280,7 +280,7 @@ export class WebPlayground {
     return AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(15_000)]);
   }
 
-  async #readDashboard(): Promise<Dashboard> {
+  async #readDashboard(): Promise<void> {
     const value = await readDashboard(this.#options.cluster, this.#options.now, this.#dashboardSignal());
     const { at: _at, ...rest } = value;
     const json = JSON.stringify(rest);
@@ -288,7 +288,6 @@ export class WebPlayground {
       this.#dashboard = { json, value };
       for (const watcher of this.#watchers) watcher(value);
     }
-    return value;
   }
 }
 

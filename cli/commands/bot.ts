@@ -2,6 +2,7 @@ import type { CommandInput, CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { commandLogger, createCommandClient, loadCommandConfig, serverOverrides } from '../command-support.ts';
 import { UsageError } from '../usage-error.ts';
+import { JOB_LIMITS } from '../../cluster/jobs/job-params.ts';
 import type { ClusterClientApi } from '../context.ts';
 
 interface BotOptions extends CommonOptions {
@@ -52,7 +53,7 @@ function portNumber(text: string): number {
 
 function side(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 8 || value > 2048 || value % 8 !== 0) throw new UsageError(`--image-side must be a multiple of 8 from 8 to 2048 (got ${JSON.stringify(text)})`);
+  if (!/^\d+$/.test(text) || value < 8 || value > JOB_LIMITS.maxImageSide || value % 8 !== 0) throw new UsageError(`--image-side must be a multiple of 8 from 8 to ${JOB_LIMITS.maxImageSide} (got ${JSON.stringify(text)})`);
   return value;
 }
 

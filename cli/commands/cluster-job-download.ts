@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { JobOutput } from '../../cluster/jobs/job-objects.ts';
+import { outputsOf } from '../../cluster/client/job-wording.ts';
 import type { Job } from '../../cluster/state/types.ts';
 import type { ClusterClientApi } from '../context.ts';
 
@@ -31,12 +31,6 @@ export async function downloadOutputs(client: ClusterClientApi, job: Job, target
     await writeFile(partial, bytes, { signal });
     await rename(partial, path);
   }
-}
-
-/** The outputs a succeeded job's result lists (see cluster/jobs/job-objects.ts). */
-export function outputsOf(job: Job): JobOutput[] {
-  const outputs = job.result?.['outputs'];
-  return Array.isArray(outputs) ? (outputs as JobOutput[]) : [];
 }
 
 async function fetchBytes(url: string, what: string, signal: AbortSignal): Promise<Uint8Array> {

@@ -1,8 +1,7 @@
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { loadCommandConfig, printJson, serverOverrides, withClient } from '../command-support.ts';
-import { outputsOf } from './cluster-job-download.ts';
-import { describeAttempt, describeErrors, describeQueue, formatTime, parseJobReply, type JobUpdate } from '../../cluster/client/job-wording.ts';
+import { describeAttempt, describeErrors, describeQueue, formatTime, outputsOf, parseJobReply, type JobUpdate } from '../../cluster/client/job-wording.ts';
 
 interface JobsShowOptions extends CommonOptions {
   servers?: string;

@@ -1,16 +1,17 @@
 import { join, resolve } from 'node:path';
-import { splitHostPort } from '../../config/address.ts';
+import { joinHostPort, splitHostPort } from '../../config/address.ts';
 import { LOCAL_ADMIN_TOKEN_FILE, resolveAdminToken } from '../../config/admin-token.ts';
 import { s3BlobStoreOptions } from '../../cluster/blob-store/blob-store-from-config.ts';
-import { S3BlobStore } from '../../cluster/blob-store/s3-blob-store.ts';
+import { S3BlobStore, type S3BlobStoreOptions } from '../../cluster/blob-store/s3-blob-store.ts';
 import { importBaseVersion, type VersionList } from '../../cluster/models/model-versions.ts';
 import { ensureTinyModel } from '../../gpu-agent/tiny-model/ensure-tiny-model.ts';
 import type { CommonOptions } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandInput } from '../command.ts';
-import { commandLogger, createCommandClient, loadCommandConfig, readTlsFiles } from '../command-support.ts';
+import { commandLogger, createCommandClient, loadCommandConfig } from '../command-support.ts';
+import type { Logger } from '../../config/logger.ts';
 import { formatTable } from '../format-table.ts';
-import { agentMetricsAddress, assertPortFree, assertPortsFree, freePort, LocalStack, MAX_LOCAL_NODES, METRICS_PORT_OFFSET, planLocalStack, waitUntilListening } from '../local-stack.ts';
+import { agentMetricsPort, assertPortFree, assertPortsFree, freePort, LocalStack, MAX_LOCAL_NODES, METRICS_PORT_OFFSET, planLocalStack, waitUntilListening } from '../local-stack.ts';
 import type { ChildExit, LocalNodeSpec } from '../local-stack.ts';
 import { UsageError } from '../usage-error.ts';
 import type { ClusterClientApi } from '../context.ts';
@@ -56,7 +57,8 @@ export const upCommand = defineCommand<UpOptions>({
     const webPort = options.web === false ? null : integerFlag('--web', options.web, 1, 65535);
     const specs = planLocalStack(basePort, count);
     await assertPortsFree(specs);
-    if (options.agent !== false) await assertPortFree(Number(agentMetricsAddress(basePort).split(':')[1]), `${agentMetricsAddress(basePort)}, for the local agent's metrics`, 'choose other ports with --base-port');
+    const agentMetrics = options.agent === false ? null : agentMetricsPort(basePort);
+    if (agentMetrics !== null) await assertPortFree(agentMetrics, `127.0.0.1:${agentMetrics}, for the local agent's metrics`, 'choose other ports with --base-port');
     if (webPort !== null) await assertPortFree(webPort, 'for the web playground', `choose another with --web, e.g. \`teambooth up --web ${webPort === 65535 ? 8081 : webPort + 1}\`, or leave it out with --no-web`);
     // Create the shared local admin token before the nodes start, so every node and client agrees on it.
     await resolveAdminToken(loaded.config, ctx.cwd, { randomBytes: (size) => ctx.randomBytes(size), signal: input.signal });
@@ -69,6 +71,8 @@ export const upCommand = defineCommand<UpOptions>({
     // Without an external S3 endpoint, the nodes keep photos, results and models in the embedded
     // S3 server, which `up` runs as a process of its own on the configured port (or a free one).
     const embedded = s3.endpoint === undefined ? await planEmbeddedS3(s3.embeddedListen) : undefined;
+    const logger = commandLogger(input, loaded, 'client').child({ component: 'up' });
+    const blobOptions = s3BlobStoreOptions(embedded === undefined ? s3 : { ...s3, embeddedListen: embedded.listen }, { logger });
     const stack = new LocalStack(ctx, specs, extraArgs, embedded === undefined ? {} : { TEAMBOOTH_S3_EMBEDDED_LISTEN: embedded.listen });
     const stopping = new AbortController();
     let signals = 0;
@@ -107,7 +111,7 @@ export const upCommand = defineCommand<UpOptions>({
         return 1;
       }
 
-      const leader = await waitForLeader(input, loaded, specs, AbortSignal.any([startup.signal, stopping.signal, input.signal])).catch(
+      const leader = await waitForLeader(input, loaded, specs, logger, AbortSignal.any([startup.signal, stopping.signal, input.signal])).catch(
         (error: unknown) => {
           if (stopping.signal.aborted || exits.length > 0) return undefined;
           throw error;
@@ -123,24 +127,24 @@ export const upCommand = defineCommand<UpOptions>({
         admin: true,
         servers: specs.map((spec) => spec.address),
         deadlineMs: 10_000,
-        logger: commandLogger(input, loaded, 'client').child({ component: 'up' }),
+        logger,
         signal: stopping.signal,
       });
       let helpers: string[];
       let model: string;
       try {
-        model = await ensureBaseModel(input, loaded, admin, embedded?.endpoint, stopping.signal).catch((error: unknown) => {
+        model = await ensureBaseModel(input, admin, blobOptions, logger, stopping.signal).catch((error: unknown) => {
           if (stopping.signal.aborted) throw error;
           return `none: importing the built-in model failed (${(error as Error).message}); import one with \`teambooth model import DIR\``;
         });
         const onHelperExit = (exit: ChildExit): void => {
           if (!stopping.signal.aborted && !halting) reportExit(input, stack, exit, true);
         };
-        helpers = (await startLocalHelpers({ ctx, client: admin, stack, specs, onExit: onHelperExit, signal: stopping.signal }, { agent: options.agent !== false, webPort })).lines;
+        helpers = await startLocalHelpers({ ctx, client: admin, stack, specs, onExit: onHelperExit, signal: stopping.signal }, { agentMetricsPort: agentMetrics, webPort });
       } finally {
         admin.close();
       }
-      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, embedded?.endpoint ?? s3.endpoint ?? '', model, helpers));
+      ctx.stdout.write(summary(specs, leader, loaded.config.adminToken !== undefined, basePort !== DEFAULT_BASE_PORT || count !== DEFAULT_NODES, blobOptions.endpoint ?? '', model, helpers));
 
       const allGone = stack.allExited().then(() => 'exited' as const);
       const interrupted = new Promise<'signal'>((done) => stopping.signal.addEventListener('abort', () => done('signal'), { once: true }));
@@ -162,12 +166,11 @@ export const upCommand = defineCommand<UpOptions>({
 });
 
 /** Where the embedded S3 server will listen: the configured address, with a free port for port 0; its port checked free. */
-async function planEmbeddedS3(listen: string): Promise<{ host: string; port: number; listen: string; endpoint: string }> {
+async function planEmbeddedS3(listen: string): Promise<{ host: string; port: number; listen: string }> {
   const { host, port: configured } = splitHostPort(listen);
   const port = configured === 0 ? await freePort() : configured;
   await assertPortFree(port, 'for the embedded S3 server', 'choose another with TEAMBOOTH_S3_EMBEDDED_LISTEN=127.0.0.1:PORT (or s3.embeddedListen)');
-  const dial = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return { host, port, listen: `${host.includes(':') ? `[${host}]` : host}:${port}`, endpoint: `http://${dial.includes(':') ? `[${dial}]` : dial}:${port}` };
+  return { host, port, listen: joinHostPort(host, port) };
 }
 
 function integerFlag(flag: string, text: string, min: number, max: number): number {
@@ -181,16 +184,9 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
  * fine-tunes have something to merge into from the first `/train`. Returns a line saying which
  * version is current.
  */
-async function ensureBaseModel(
-  input: CommandInput<UpOptions>,
-  loaded: ReturnType<typeof loadCommandConfig>,
-  client: ClusterClientApi,
-  embeddedEndpoint: string | undefined,
-  signal: AbortSignal,
-): Promise<string> {
+async function ensureBaseModel(input: CommandInput<UpOptions>, client: ClusterClientApi, blobOptions: S3BlobStoreOptions, logger: Logger, signal: AbortSignal): Promise<string> {
   const { ctx } = input;
-  const logger = commandLogger(input, loaded, 'client').child({ component: 'up' });
-  const blobs = new S3BlobStore(s3BlobStoreOptions(loaded.config.s3, { logger, ...(embeddedEndpoint === undefined ? {} : { embeddedEndpoint }) }));
+  const blobs = new S3BlobStore(blobOptions);
   try {
     const listed = (await client.query({ type: 'listModelVersions' }, { signal })) as VersionList;
     if (listed.currentVersion !== null) return `${listed.currentVersion} (${listed.versions.length} version${listed.versions.length === 1 ? '' : 's'}; \`teambooth model list\`)`;
@@ -208,16 +204,11 @@ async function waitForLeader(
   input: CommandInput<UpOptions>,
   loaded: ReturnType<typeof loadCommandConfig>,
   specs: readonly LocalNodeSpec[],
+  logger: Logger,
   signal: AbortSignal,
 ): Promise<string> {
   const { ctx } = input;
-  const logger = commandLogger(input, loaded, 'client').child({ component: 'up' });
-  const client = await ctx.createClient({
-    servers: specs.map((spec) => spec.address),
-    deadlineMs: 2_000,
-    logger,
-    ...(loaded.config.tls === undefined ? {} : { tls: await readTlsFiles(loaded.config.tls, ctx.cwd, signal) }),
-  });
+  const client = await createCommandClient(input, loaded, { admin: false, servers: specs.map((spec) => spec.address), deadlineMs: 2_000, logger, signal });
   try {
     const deadline = ctx.now() + LEADER_WAIT_MS;
     for (;;) {

@@ -1,3 +1,4 @@
+import { dialHost, joinHostPort, splitHostPort } from '../../config/address.ts';
 import type { Logger } from '../../config/logger.ts';
 import type { S3Config } from '../../config/schema.ts';
 import { EMBEDDED_S3_LOCAL_CREDENTIALS } from './embedded-s3.ts';
@@ -19,8 +20,8 @@ export interface BlobStoreDependencies {
  */
 export function s3BlobStoreOptions(config: S3Config, deps: BlobStoreDependencies): S3BlobStoreOptions {
   const embedded = config.endpoint === undefined;
-  const listen = config.embeddedListen.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:');
-  const endpoint = config.endpoint ?? deps.embeddedEndpoint ?? `http://${listen}`;
+  const listen = splitHostPort(config.embeddedListen);
+  const endpoint = config.endpoint ?? deps.embeddedEndpoint ?? `http://${joinHostPort(dialHost(listen.host), listen.port)}`;
   const credentials =
     config.accessKeyId !== undefined && config.secretAccessKey !== undefined
       ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }

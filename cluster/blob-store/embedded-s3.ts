@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
+import { joinHostPort } from '../../config/address.ts';
 import type { Logger } from '../../config/logger.ts';
 import type { S3Credentials } from './s3-blob-store.ts';
 import { verifySigV4 } from './sigv4-verifier.ts';
@@ -110,7 +111,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const endpoint = `http://${joinHostPort(host, port)}`;
   logger.info({ endpoint, bucket: options.bucket, directory: options.directory }, 'embedded S3 started');
   let stopped: Promise<void> | undefined;
   return {

@@ -1,3 +1,4 @@
+import type { JobOutput } from '../jobs/job-objects.ts';
 import type { QueuePositionView } from '../state/fair-scheduler.ts';
 import type { Job } from '../state/types.ts';
 import { STATE_LIMITS } from '../state/limits.ts';
@@ -21,6 +22,12 @@ export function parseJobReply(reply: { job: string; queue: string }): JobUpdate 
 /** Whether a job has ended: nothing will change it any more. */
 export function isFinished(job: Pick<Job, 'state'>): boolean {
   return job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled';
+}
+
+/** The outputs a succeeded job's result lists (see cluster/jobs/job-objects.ts). */
+export function outputsOf(job: Pick<Job, 'result'>): JobOutput[] {
+  const outputs = job.result?.['outputs'];
+  return Array.isArray(outputs) ? (outputs as JobOutput[]) : [];
 }
 
 /** "next in line", "3rd in line, about 40 s", "2nd in line, waiting for an agent that can run it (none is active)". */

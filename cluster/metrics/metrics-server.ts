@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { hostPortProblem, splitHostPort } from '../../config/address.ts';
+import { hostPortProblem, joinHostPort, splitHostPort } from '../../config/address.ts';
 
 /** Options of {@link startMetricsServer}. */
 export interface MetricsServerOptions {
@@ -63,7 +63,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  const address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const address = joinHostPort(host, bound);
   let stopped: Promise<void> | undefined;
   return {
     registry,

@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { StateAccess } from '../jobs/state-access.ts';
 import type { ClusterBackend, NodeStatus } from '../server/backend.ts';
-import { AGENT_ONLINE_WINDOW_MS, isAgentOnline } from '../state/agent-online.ts';
-import type { StateObserver } from '../state/state-machine.ts';
-import type { AgentStatus, AgentView, Job, JobState } from '../state/types.ts';
+import type { RaftObserver } from '../server/raft-node.ts';
+import { AGENT_ONLINE_WINDOW_MS } from '../state/agent-online.ts';
+import type { MetricsCounts } from '../state/run-query.ts';
+import type { Job } from '../state/types.ts';
 
 /** How one merge attempt of the leader's merge runner ended. */
 export type MergeAttemptOutcome = 'committed' | 'failed' | 'interrupted';
@@ -15,19 +16,14 @@ export interface MergeObserver {
 
 /** Where a node's scrape-time gauges read from. */
 export interface NodeMetricsSource {
-  backend: Pick<ClusterBackend, 'status' | 'onChange'>;
+  backend: Pick<ClusterBackend, 'status'>;
   state: Pick<StateAccess, 'query'>;
   /** The node's clock (ms), to tell which agents are online. */
   now: () => number;
 }
 
-/** What one scrape reads from the replicated state. */
-interface StateView {
-  jobs: Record<JobState, number>;
-  agents: Record<AgentStatus, number>;
-  queued: number;
-  online: number;
-}
+/** What one scrape reads from the replicated state (the `metrics` query). */
+type StateView = MetricsCounts;
 
 const JOB_LATENCY_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 const MERGE_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -38,19 +34,18 @@ const MERGE_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
  * is observed as this node applies the entry that ends a job (from the job's own timestamps), and
  * merge durations as the merge runner reports them.
  */
-export class NodeMetrics implements StateObserver, MergeObserver {
+export class NodeMetrics implements RaftObserver, MergeObserver {
   readonly #jobLatency: Histogram<'kind' | 'outcome'>;
   readonly #mergeDuration: Histogram<'outcome'>;
   readonly #leaderChanges: Counter;
   readonly #queries = new AbortController();
   #source: NodeMetricsSource | undefined;
-  #unsubscribe: (() => void) | undefined;
-  #lastLeader = '';
   #scrape: Promise<StateView | undefined> | undefined;
+  #status: { read: NodeStatus | undefined } | undefined;
 
   constructor(registry: Registry) {
     const registers = [registry];
-    const status = (): NodeStatus | undefined => this.#source?.backend.status();
+    const status = () => this.#readStatus();
     const raftGauge = (name: string, help: string, read: (s: NodeStatus) => number) =>
       new Gauge({
         name,
@@ -108,16 +103,14 @@ export class NodeMetrics implements StateObserver, MergeObserver {
     });
   }
 
-  /** Starts reading the node's status and state for the gauges, and counting leader changes. */
+  /** Starts reading the node's status and state for the gauges. */
   watch(source: NodeMetricsSource): void {
     this.#source = source;
-    this.#unsubscribe?.();
-    this.#unsubscribe = source.backend.onChange(() => {
-      const leader = source.backend.status().leaderId;
-      if (leader === '' || leader === this.#lastLeader) return;
-      this.#lastLeader = leader;
-      this.#leaderChanges.inc();
-    });
+  }
+
+  /** Counts leader changes, as the node's Raft driver reports them. */
+  leaderChanged(): void {
+    this.#leaderChanges.inc();
   }
 
   jobEnded(job: Readonly<Job>): void {
@@ -131,9 +124,18 @@ export class NodeMetrics implements StateObserver, MergeObserver {
 
   /** Stops watching; gauges keep their last values. */
   close(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
     this.#queries.abort();
+  }
+
+  /** One read of the node's status for all the Raft gauges of a scrape (they collect at once, synchronously, and share it). */
+  #readStatus(): NodeStatus | undefined {
+    if (this.#status === undefined) {
+      this.#status = { read: this.#source?.backend.status() };
+      queueMicrotask(() => {
+        this.#status = undefined;
+      });
+    }
+    return this.#status.read;
   }
 
   /** One read of the state for all the gauges of a scrape (they collect at once and share it). */
@@ -149,13 +151,7 @@ export class NodeMetrics implements StateObserver, MergeObserver {
     if (source === undefined || this.#queries.signal.aborted) return undefined;
     const signal = this.#queries.signal;
     try {
-      const [summary, queue, active] = await Promise.all([
-        source.state.query<{ jobs: Record<JobState, number>; agents: Record<AgentStatus, number> }>({ type: 'summary' }, signal, true),
-        source.state.query<{ queued: number }>({ type: 'queueLength' }, signal, true),
-        source.state.query<{ agents: AgentView[] }>({ type: 'listAgents', status: 'active' }, signal, true),
-      ]);
-      const now = source.now();
-      return { jobs: summary.jobs, agents: summary.agents, queued: queue.queued, online: active.agents.filter((agent) => isAgentOnline(agent, now)).length };
+      return await source.state.query<StateView>({ type: 'metrics', now: source.now() }, signal, true);
     } catch {
       // A stopping node refuses reads; the gauges keep their last values.
       return undefined;

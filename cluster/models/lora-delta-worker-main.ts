@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { addLoraDelta } from '../../gpu-agent/lora/merge-lora.ts';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../gpu-agent/pipeline/host-tensors.ts';
 import type { LoraDeltaJob, LoraDeltaResult } from './lora-delta-job.ts';
-
-const sha256 = (bytes: ArrayBuffer): string => createHash('sha256').update(new Uint8Array(bytes)).digest('hex');
+import { assertTensorHash, sha256 } from './tensor-hash.ts';
 
 /**
  * Worker entry of `LoraDeltaWorker`: checks each posted weight against its hash, applies
@@ -12,8 +10,7 @@ const sha256 = (bytes: ArrayBuffer): string => createHash('sha256').update(new U
  * nor the arithmetic runs on the event loop of the node.
  */
 function run(job: LoraDeltaJob): ArrayBuffer {
-  const actual = sha256(job.weight);
-  if (actual !== job.expectedSha256) throw new Error(`the stored tensor ${job.expectedSha256} hashes to ${actual}; the object store holds corrupt bytes`);
+  assertTensorHash(job.weight, job.expectedSha256);
   if (job.dtype === 'float16') {
     const values = float16BitsToFloat32(new Uint16Array(job.weight));
     addLoraDelta(values, job.layout, job.layer, job.multiplier);

@@ -5,11 +5,11 @@ import type { LoraLayer } from '../../gpu-agent/lora/lora-weights.ts';
 import { matchLayer } from '../../gpu-agent/lora/match-lora-layer.ts';
 import type { OnnxGraph } from '../../gpu-agent/onnx/ir.ts';
 import { parseModelManifest, type ManifestTensor, type ModelManifest } from '../blob-store/model-manifest.ts';
-import { sha256Hex } from '../blob-store/s3-blob-store.ts';
 import { parseLinearLayerIndex, type IndexedLinearLayer } from './linear-layer-index.ts';
 import type { LoraDeltaWorker } from './lora-delta-worker.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 import { linearIndexEntryOf, weightEntryName } from './model-entry-names.ts';
+import { assertTensorHash } from './tensor-hash.ts';
 import type { FetchTensor, TensorSink } from './tensor-ports.ts';
 
 /** Which component a kohya key prefix adapts. */
@@ -100,12 +100,11 @@ function prefixOf(key: string): string {
 /** The component's linear layers by kohya key, from the index stored next to its graph. */
 async function linearLayersOf(base: ModelManifest, component: string, prefix: string, fetchTensor: FetchTensor, signal?: AbortSignal): Promise<Map<string, IndexedLinearLayer>> {
   const indexName = linearIndexEntryOf(base.tensors, component);
-  const index = indexName === undefined ? undefined : base.tensors[indexName];
-  if (index === undefined) throw new Error(`version ${base.version} has no ${component} graph with a linear-layer index; it cannot take ${prefix}_* LoRA layers (re-import the base model)`);
-  const bytes = await fetchTensor(index.sha256, signal);
-  const actual = sha256Hex(bytes);
-  if (actual !== index.sha256) throw new Error(`the stored tensor ${index.sha256} hashes to ${actual}; the object store holds corrupt bytes`);
-  const layers = parseLinearLayerIndex(bytes, indexName!);
+  if (indexName === undefined) throw new Error(`version ${base.version} has no ${component} graph with a linear-layer index; it cannot take ${prefix}_* LoRA layers (re-import the base model)`);
+  const { sha256 } = base.tensors[indexName]!;
+  const bytes = await fetchTensor(sha256, signal);
+  assertTensorHash(bytes, sha256);
+  const layers = parseLinearLayerIndex(bytes, indexName);
   return new Map(layers.map((layer) => [kohyaKey(layer.modulePath, prefix), layer]));
 }
 

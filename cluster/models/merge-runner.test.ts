@@ -18,7 +18,6 @@ import { OneNodeCluster, type TestAgent } from '../jobs/testing/one-node-cluster
 import { sampleValue, scrape } from '../metrics/testing/scrape.ts';
 import type { Job, ModelVersion, Subject } from '../state/types.ts';
 import { fillDeterministic } from './testing/synthetic-linear-model.ts';
-import { importBaseVersion } from './model-versions.ts';
 import { weightEntryName } from './model-entry-names.ts';
 
 /**
@@ -40,7 +39,7 @@ beforeAll(async () => {
   admin = cluster.admin();
   const tiny = await ensureTinyModel(join(dir, 'models'), { logger });
   targets = findLoraTargets((await readModel(join(tiny, 'unet', 'model.onnx'))).graph);
-  await importBaseVersion(tiny, { api: admin, blobs: cluster.s3.store, logger, now: Date.now });
+  await cluster.importBase(tiny);
   agent = await cluster.agent('trainer');
 }, 120_000);
 

@@ -29,8 +29,14 @@ export interface RaftNodeOptions {
   peerAddresses: Record<NodeId, string>;
   /** Creates the transport once the node can receive (it is the transport's handler). */
   transport: (handler: TransportHandler) => Transport;
-  /** Told of state changes as this node applies entries (the node's metrics). */
-  observer?: StateObserver;
+  /** Told of state changes as this node applies entries, and of leader changes (the node's metrics). */
+  observer?: RaftObserver;
+}
+
+/** Told of changes on this node only (the node's metrics). */
+export interface RaftObserver extends StateObserver {
+  /** The leader this node sees became another node (the first leader seen counts); `leader` is its id. */
+  leaderChanged?(leader: string): void;
 }
 
 interface Waiter {
@@ -69,6 +75,8 @@ export class RaftNode implements ClusterBackend, TransportHandler {
   private fatal: Error | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private readonly warnedPeers = new Set<string>();
+  /** The last leader this node saw ('' before the first), to tell the observer of changes. */
+  private lastLeader = '';
 
   private constructor(
     private readonly opts: RaftNodeOptions,
@@ -276,6 +284,10 @@ export class RaftNode implements ClusterBackend, TransportHandler {
     if (rd.softState) {
       this.log.info({ role: rd.softState.role, leader: rd.softState.leader, term: this.core.status().term }, 'raft role changed');
       if (rd.softState.role !== 'leader') this.failReads(new NotLeaderError(rd.softState.leader, this.core.status().conf.addresses[rd.softState.leader] ?? ''));
+      if (rd.softState.leader !== '' && rd.softState.leader !== this.lastLeader) {
+        this.lastLeader = rd.softState.leader;
+        this.opts.observer?.leaderChanged?.(rd.softState.leader);
+      }
     }
     if (rd.snapshot) {
       this.sm.restore(rd.snapshot.data);

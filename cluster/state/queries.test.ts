@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandRejectedError } from '../raft/errors.ts';
+import { AGENT_ONLINE_WINDOW_MS } from './agent-online.ts';
 import { parseCommand } from './commands.ts';
 import { StateHarness } from './test-harness.ts';
 import type { Job } from './types.ts';
@@ -70,6 +71,23 @@ describe('StateMachine.query', () => {
     });
     expect(h.query({ type: 'listSubjects', owner: 'u' })).toMatchObject({ subjects: [{ token: 'zxq' }] });
     expect(h.query({ type: 'listAgents', status: 'revoked' })).toMatchObject({ agents: [{ id: agentId }] });
+  });
+
+  it('counts jobs, agents, the queue and the agents online for the metrics', () => {
+    const h = new StateHarness();
+    const revoked = h.agent('box');
+    h.agent('spare');
+    h.agent('silent', null);
+    h.ok({ type: 'revokeAgent', agentId: revoked });
+    h.ok({ type: 'submitJob', kind: 'imagine', params: {}, requester: 'u' });
+    h.ok({ type: 'submitJob', kind: 'imagine', params: {}, requester: 'v' });
+    const counts = {
+      jobs: { queued: 2, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      agents: { active: 2, paused: 0, revoked: 1 },
+      queued: 2,
+    };
+    expect(h.query({ type: 'metrics', now: h.now + 1_000 })).toEqual({ ...counts, online: 1 });
+    expect(h.query({ type: 'metrics', now: h.now + AGENT_ONLINE_WINDOW_MS })).toEqual({ ...counts, online: 0 });
   });
 });
 

@@ -44,6 +44,8 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('getSubject'), token: fields.subjectToken }),
   z.strictObject({ type: z.literal('kvGet'), key: fields.kvKey }),
   z.strictObject({ type: z.literal('summary') }),
+  /** The counts a node's metrics read at each scrape: jobs by state, agents by status, the queue, and agents online at `now`. */
+  z.strictObject({ type: z.literal('metrics'), now: fields.timestamp }),
 ]);
 
 /** A validated query. */

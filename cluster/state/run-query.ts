@@ -1,4 +1,5 @@
 import { CommandRejectedError } from '../raft/errors.ts';
+import { isAgentOnline } from './agent-online.ts';
 import { jobQueuePosition } from './fair-scheduler.ts';
 import type { Query } from './queries.ts';
 import type { StateData } from './state-data.ts';
@@ -77,7 +78,19 @@ export function runQuery(data: StateData, query: Query): unknown {
       return { queued: data.queue.size };
     case 'summary':
       return summary(data);
+    case 'metrics':
+      return metricsCounts(data, query.now);
   }
+}
+
+/** What the `metrics` query answers: the counts behind a node's scrape-time gauges. */
+export interface MetricsCounts {
+  jobs: Record<JobState, number>;
+  agents: Record<AgentStatus, number>;
+  /** Jobs waiting in the queue. */
+  queued: number;
+  /** Active agents whose last heartbeat is recent at `now` (see {@link isAgentOnline}). */
+  online: number;
 }
 
 function findJob(data: StateData, jobId: string): Job {
@@ -86,13 +99,29 @@ function findJob(data: StateData, jobId: string): Job {
   return job;
 }
 
-function summary(data: StateData) {
+function agentsByStatus(data: StateData): Record<AgentStatus, number> {
   const agents: Record<AgentStatus, number> = { active: 0, paused: 0, revoked: 0 };
   for (const agent of data.agents.values()) agents[agent.status] += 1;
-  const subjects: Record<SubjectStatus, number> = { reserved: 0, training: 0, merged: 0, failed: 0, retired: 0 };
-  for (const subject of data.subjects.values()) subjects[subject.status] += 1;
+  return agents;
+}
+
+function jobsByState(data: StateData): Record<JobState, number> {
   const jobs: Record<JobState, number> = { queued: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
   for (const job of data.jobs.values()) jobs[job.state] += 1;
+  return jobs;
+}
+
+function metricsCounts(data: StateData, now: number): MetricsCounts {
+  let online = 0;
+  for (const agent of data.agents.values()) if (isAgentOnline(agent, now)) online += 1;
+  return { jobs: jobsByState(data), agents: agentsByStatus(data), queued: data.queue.size, online };
+}
+
+function summary(data: StateData) {
+  const agents = agentsByStatus(data);
+  const subjects: Record<SubjectStatus, number> = { reserved: 0, training: 0, merged: 0, failed: 0, retired: 0 };
+  for (const subject of data.subjects.values()) subjects[subject.status] += 1;
+  const jobs = jobsByState(data);
   return {
     appliedIndex: data.appliedIndex,
     currentVersion: data.currentVersion,

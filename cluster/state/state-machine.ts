@@ -37,15 +37,19 @@ export class StateMachine {
 
   /** `observer` is told of changes on this replica only; an error it throws is ignored, so it cannot make replicas differ. */
   constructor(observer: StateObserver = {}) {
-    this.observer = {
-      jobEnded: (job) => {
-        try {
-          observer.jobEnded?.(job);
-        } catch {
-          // The observer only reports; the entry applies the same with or without it.
-        }
-      },
-    };
+    const { jobEnded } = observer;
+    this.observer =
+      jobEnded === undefined
+        ? {}
+        : {
+            jobEnded: (job) => {
+              try {
+                jobEnded.call(observer, job);
+              } catch {
+                // The observer only reports; the entry applies the same with or without it.
+              }
+            },
+          };
     this.data = createStateData(undefined, this.observer);
   }
 

@@ -37,7 +37,7 @@ export type JobOutcome = 'succeeded' | 'failed' | 'released' | 'lost' | 'refused
 
 /** What the executor reports about the jobs it runs. */
 export interface JobObserver {
-  jobStarted(kind: string): void;
+  jobStarted(): void;
   /** `seconds`: from the lease to the end of the job, on the executor's clock. */
   jobEnded(kind: string, outcome: JobOutcome, seconds: number): void;
 }
@@ -64,7 +64,7 @@ export class JobExecutor {
     const logger = this.#options.logger.child({ jobId: claim.id, kind: claim.kind });
     const started = now();
     logger.info({ attempt: claim.attempts }, 'job started');
-    observer?.jobStarted(claim.kind);
+    observer?.jobStarted();
     const job = new AbortController();
     const onStop = (): void => job.abort(stop.reason);
     if (stop.aborted) onStop();

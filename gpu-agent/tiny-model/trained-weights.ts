@@ -51,6 +51,12 @@ export function parseTrainedWeights(bytes: Uint8Array): TrainedTinyWeights {
   return { tensors, scalingFactor, metadata };
 }
 
+/** A trained weights file with the SHA-256 of its bytes; throws when it cannot be read or parsed. */
+export async function readTrainedWeightsFile(path: string, signal?: AbortSignal): Promise<{ weights: TrainedTinyWeights; sha256: string }> {
+  const bytes = await readFile(path, signal === undefined ? {} : { signal });
+  return { weights: parseTrainedWeights(bytes), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 /** The committed weights file with its SHA-256, or undefined when the repository has none. */
 export async function readCommittedWeights(path = TRAINED_WEIGHTS_PATH, signal?: AbortSignal): Promise<{ weights: TrainedTinyWeights; sha256: string } | undefined> {
   try {
@@ -58,6 +64,5 @@ export async function readCommittedWeights(path = TRAINED_WEIGHTS_PATH, signal?:
   } catch {
     return undefined;
   }
-  const bytes = await readFile(path, signal === undefined ? {} : { signal });
-  return { weights: parseTrainedWeights(bytes), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return readTrainedWeightsFile(path, signal);
 }

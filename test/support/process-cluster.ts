@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
+import { freePort } from '../../cli/local-stack.ts';
 import { ClusterClient } from '../../cluster/client/cluster-client.ts';
 import type { NodeStatus } from '../../cluster/server/backend.ts';
 import { TcpProxy } from './tcp-proxy.ts';
@@ -35,7 +36,6 @@ export interface ProcessClusterOptions {
   direct?: boolean;
 }
 
-/** A port the OS chose as free (bound on port 0, then released for the node to take). */
 /**
  * A port the OS hands out, held until `release` so that nothing started meanwhile (the proxies
  * below listen on ports the OS picks) can be given the same one before the node binds it.
@@ -45,12 +45,6 @@ async function reservePort(): Promise<{ port: number; release: () => Promise<voi
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
   return { port, release: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function freePort(): Promise<number> {
-  const reserved = await reservePort();
-  await reserved.release();
-  return reserved.port;
 }
 
 /**

@@ -2,7 +2,6 @@
 export interface WaitOptions {
   /** How long to wait before failing; default 3000 ms. */
   timeoutMs?: number;
-  signal?: AbortSignal;
   /** Names what is awaited in the failure message (default: the list's label). */
   what?: string;
 }
@@ -73,7 +72,6 @@ export class RecordList<T> implements Iterable<T> {
     return new Promise<T>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
         this.waiters.delete(waiter);
       };
       const waiter: Waiter<T> = {
@@ -83,16 +81,11 @@ export class RecordList<T> implements Iterable<T> {
           resolve(item);
         },
       };
-      const onAbort = (): void => {
-        finish();
-        reject(options.signal?.reason ?? new Error('aborted'));
-      };
       const timer = setTimeout(() => {
         finish();
         reject(new Error(`no matching ${options.what ?? this.label} within ${timeoutMs} ms; ${this.summary()}`));
       }, timeoutMs);
       this.waiters.add(waiter);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -104,6 +97,7 @@ export class RecordList<T> implements Iterable<T> {
   }
 }
 
-function truncate(text: string, max: number): string {
+/** `text` cut to `max` characters, with `...` where it was cut. */
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}...`;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { solidPng, startTestCluster, validLora, type FakeAgent, type TestCluster } from '../../../cli/test-cluster.ts';
 import type { Job } from '../../../cluster/state/types.ts';
 import { ensureTinyModel } from '../../../gpu-agent/tiny-model/ensure-tiny-model.ts';
@@ -21,6 +21,9 @@ export interface AgentOutput {
 /** The fixture subject the bot tests train. */
 const SUBJECT = resolve(import.meta.dirname, '../../../test/fixtures/subjects/smiley');
 
+/** The file names of the fixture subject's photos, for {@link subjectPhoto}. */
+export const SUBJECT_PHOTOS: readonly string[] = ['photo-1.png', 'photo-2.png', 'photo-3.png', 'photo-4.png', 'photo-5.png', 'photo-6.png'];
+
 /**
  * What the bot tests share: a real one-node cluster with its S3 server, a GPU agent the test plays
  * through the agent calls (so every step of a job happens when the test says), and the command
@@ -34,14 +37,33 @@ export class BotTestStack {
     readonly agent: FakeAgent,
     readonly core: BotCore,
     readonly dir: string,
+    /** The bots' logger: silent unless TEST_BOT_LOG names a level. */
+    readonly logger: Logger,
   ) {}
 
   static async start(): Promise<BotTestStack> {
     const dir = await mkdtemp(join(tmpdir(), 'teambooth-bot-'));
     const cluster = await startTestCluster();
     const agent = await cluster.registerAgent('gpu', { provider: 'cpu', memoryMb: 4096, maxImageSize: 512, canTrain: true });
-    const core = new BotCore({ cluster: cluster.admin, logger: pino({ level: process.env.TEST_BOT_LOG ?? 'silent' }), now: Date.now, random: () => 0.5, minEditIntervalMs: 0, imageSide: 64 });
-    return new BotTestStack(cluster, agent, core, dir);
+    const logger = pino({ level: process.env.TEST_BOT_LOG ?? 'silent' });
+    const core = new BotCore({ cluster: cluster.admin, logger, now: Date.now, random: () => 0.5, minEditIntervalMs: 0, imageSide: 64 });
+    return new BotTestStack(cluster, agent, core, dir, logger);
+  }
+
+  /**
+   * A stack for end-to-end tests: the tiny model imported as the base version and a real CPU
+   * agent running (see {@link importTinyBase} and {@link startRealAgent}).
+   */
+  static async startWithRealAgent(): Promise<BotTestStack> {
+    const stack = await BotTestStack.start();
+    try {
+      await stack.importTinyBase();
+      await stack.startRealAgent();
+    } catch (error) {
+      await stack.close();
+      throw error;
+    }
+    return stack;
   }
 
   /** Plays the agent for the next job: claims it, uploads `outputs(job)`, completes it. */

@@ -40,6 +40,13 @@ function renderText(text) {
     .join('');
 }
 
+/** A new element with `properties` set and `children` appended. */
+function element(tag, properties, children = []) {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+}
+
 function renderMessage(message) {
   const item = document.createElement('li');
   item.className = `message${message.author.bot ? ' bot' : ''}${message.onlyFor ? ' whisper' : ''}`;
@@ -49,37 +56,18 @@ function renderMessage(message) {
     `<div class="meta"><span class="author">${escapeHtml(message.author.name)}</span> <time>${time}</time>` +
     `${message.onlyFor ? ' <span class="only-you">only you can see this</span>' : ''}</div>` +
     `<div class="text">${renderText(message.text)}</div>`;
-  if (message.attachments.length > 0) {
-    const files = document.createElement('div');
-    files.className = 'attachments';
-    files.textContent = `Attached: ${message.attachments.join(', ')}`;
-    item.append(files);
-  }
+  if (message.attachments.length > 0) item.append(element('div', { className: 'attachments', textContent: `Attached: ${message.attachments.join(', ')}` }));
   if (message.images.length > 0) {
-    const images = document.createElement('div');
-    images.className = 'images';
-    for (const image of message.images) {
-      const img = document.createElement('img');
-      img.src = image.url;
-      img.alt = image.name;
-      img.className = 'result-image';
-      images.append(img);
-    }
-    item.append(images);
+    item.append(element('div', { className: 'images' }, message.images.map((image) => element('img', { src: image.url, alt: image.name, className: 'result-image' }))));
   }
   if (message.buttons.length > 0) {
-    const row = document.createElement('div');
-    row.className = 'buttons';
-    for (const b of message.buttons) {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = b.label;
-      button.className = b.style;
+    const buttons = message.buttons.map((b) => {
+      const button = element('button', { type: 'button', textContent: b.label, className: b.style });
       button.dataset.buttonId = b.id;
       button.addEventListener('click', () => press(message.id, b.id, button));
-      row.append(button);
-    }
-    item.append(row);
+      return button;
+    });
+    item.append(element('div', { className: 'buttons' }, buttons));
   }
   return item;
 }

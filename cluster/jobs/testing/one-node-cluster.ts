@@ -6,6 +6,7 @@ import { toNodeConfig } from '../../../config/node-config.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { startTestS3, type TestS3 } from '../../blob-store/test-s3-fixture.ts';
 import { ClusterClient } from '../../client/cluster-client.ts';
+import { importBaseVersion } from '../../models/model-versions.ts';
 import { startNode, type RunningNode } from '../../server/start-node.ts';
 import { registerAgent } from '../agent-token.ts';
 import type { AgentCapabilities, AgentView } from '../../state/types.ts';
@@ -26,6 +27,8 @@ export interface TestAgent {
  */
 export class OneNodeCluster {
   private readonly clients: ClusterClient[] = [];
+  /** The admin client {@link importBase} calls through, made on first use. */
+  private importer: ClusterClient | undefined;
 
   private constructor(
     readonly node: RunningNode,
@@ -51,6 +54,12 @@ export class OneNodeCluster {
   /** A client with the admin token (the CLI's and the bots' view). */
   admin(): ClusterClient {
     return this.track(new ClusterClient({ servers: [this.node.address], adminToken: TEST_ADMIN_TOKEN, logger: pino({ level: 'silent' }), deadlineMs: 10_000 }));
+  }
+
+  /** Imports a model directory (the tiny model's) as the cluster's base version v1. */
+  async importBase(modelDir: string): Promise<void> {
+    this.importer ??= this.admin();
+    await importBaseVersion(modelDir, { api: this.importer, blobs: this.s3.store, logger: pino({ level: 'silent' }), now: Date.now });
   }
 
   /** Registers an agent (createAgent with its token's hash) and, unless `capabilities` is null, sends its first heartbeat. */

@@ -16,7 +16,7 @@ import {
   type CommandInput,
 } from './interaction-payloads.ts';
 import { interactionRoutes } from './interaction-routes.ts';
-import { MessageStore, type MessageEdit } from './message-store.ts';
+import { describeEdit, describeMessage, MessageStore, type MessageEdit } from './message-store.ts';
 import { RecordList } from '../record-list.ts';
 import { restRoutes } from './rest-routes.ts';
 import {
@@ -80,13 +80,9 @@ export class FakeDiscord {
   readonly member: FakeUser;
   readonly gateway: GatewayServer;
   /** Messages the bot posted with POST /channels/:id/messages, as they are now. */
-  readonly channelMessages = new RecordList<FakeMessage>('channel message', (m) =>
-    `${m.id} ${JSON.stringify(m.content)}${m.attachments.length > 0 ? ` files=${m.attachments.map((a) => a.filename).join(',')}` : ''}`,
-  );
+  readonly channelMessages = new RecordList<FakeMessage>('channel message', describeMessage);
   /** Edits the bot made with PATCH /channels/:id/messages/:id, in order. */
-  readonly channelEdits = new RecordList<MessageEdit>('channel message edit', (e) =>
-    `${e.messageId} ${JSON.stringify(e.body)}`,
-  );
+  readonly channelEdits = new RecordList<MessageEdit>('channel message edit', describeEdit);
   private readonly router: HttpRouter;
   private readonly state: FakeState;
   private readonly port: number;
@@ -126,7 +122,6 @@ export class FakeDiscord {
     );
     this.state = {
       clock: this.clock,
-      token: this.token,
       application: this.application,
       bot: this.bot,
       users: new Map([this.bot, this.member].map((u) => [u.id, u])),

@@ -16,7 +16,6 @@ export interface FakeApplication {
 /** The state the REST routes and the gateway share. */
 export interface FakeState {
   readonly clock: FakeClock;
-  readonly token: string;
   readonly application: FakeApplication;
   readonly bot: FakeUser;
   /** Every user the fake knows (the bot, the member, added users), by id. */

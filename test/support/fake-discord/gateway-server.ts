@@ -66,13 +66,12 @@ export interface IdentifyResult {
 export interface GatewayServerOptions {
   token: string;
   heartbeatIntervalMs: number;
-  onIdentify: (sessionId: string, identify: Record<string, unknown>) => IdentifyResult;
+  onIdentify: (sessionId: string) => IdentifyResult;
 }
 
 interface Session {
   id: string;
-  seq: number;
-  /** Every dispatch of the session, kept for replay on resume. */
+  /** Every dispatch of the session, kept for replay on resume; the n-th has sequence number n. */
   events: { s: number; t: string; d: unknown }[];
   socket: WebSocket | undefined;
   connection: number;
@@ -117,7 +116,7 @@ export class GatewayServer {
   dispatch(t: string, d: unknown): number {
     const session = this.session;
     if (session === undefined) throw new Error('fake-discord: no bot session on the gateway (has the client logged in?)');
-    const s = ++session.seq;
+    const s = session.events.length + 1;
     session.events.push({ s, t, d });
     if (session.socket?.readyState === WebSocket.OPEN) {
       this.send(session.socket, session.connection, { op: Op.Dispatch, t, s, d });
@@ -196,8 +195,8 @@ export class GatewayServer {
       return false;
     }
     const id = `fake-session-${++this.sessionCount}`;
-    this.session = { id, seq: 0, events: [], socket: ws, connection };
-    const { ready, then } = this.options.onIdentify(id, identify);
+    this.session = { id, events: [], socket: ws, connection };
+    const { ready, then } = this.options.onIdentify(id);
     this.dispatch('READY', ready);
     // The follow-up dispatches (GUILD_CREATE) go out on a later turn, after READY is flushed.
     setImmediate(() => {

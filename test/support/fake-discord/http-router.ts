@@ -27,8 +27,6 @@ export type RouteResult =
 
 /** What a handler gets: the matched parameters, the query and the read body. */
 export interface RouteContext {
-  method: string;
-  path: string;
   params: Record<string, string>;
   query: URLSearchParams;
   body: RequestBody;
@@ -100,7 +98,7 @@ export class HttpRouter {
     const versioned = url.pathname.startsWith(`${API_PREFIX}/`);
     const path = versioned ? url.pathname.slice(API_PREFIX.length) : url.pathname;
     const match = this.match(method, path, versioned);
-    let body: RequestBody = { json: undefined, files: [], raw: Buffer.alloc(0) };
+    let body: RequestBody = { json: undefined, files: [] };
     let result: RouteResult;
     try {
       body = await readRequestBody(request);
@@ -111,7 +109,7 @@ export class HttpRouter {
       if (match.route.auth === 'bot' && !authorized) {
         throw new DiscordApiError(401, 0, '401: Unauthorized');
       }
-      const context = { method, path, params: match.params, query: url.searchParams, body };
+      const context = { params: match.params, query: url.searchParams, body };
       result = await match.route.handle(context);
     } catch (error) {
       result = errorResult(error);

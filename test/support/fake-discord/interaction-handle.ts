@@ -1,4 +1,4 @@
-import type { MessageEdit } from './message-store.ts';
+import { describeEdit, describeMessage, type MessageEdit } from './message-store.ts';
 import { RecordList, type WaitOptions } from '../record-list.ts';
 import type { RecordedFile } from './request-body.ts';
 import type { FakeMessage, FakeUser } from './wire-objects.ts';
@@ -66,9 +66,9 @@ export class InteractionHandle {
     `type ${c.type} ${JSON.stringify(c.data ?? null)}`,
   );
   /** Edits through this interaction's webhook, in order. */
-  readonly edits = new RecordList<MessageEdit>('edit', (e) => `${e.messageId} ${JSON.stringify(e.body)}`);
+  readonly edits = new RecordList<MessageEdit>('edit', describeEdit);
   /** Follow-up messages, as they are now. */
-  readonly followUps = new RecordList<FakeMessage>('follow-up', (m) => `${m.id} ${JSON.stringify(m.content)}`);
+  readonly followUps = new RecordList<FakeMessage>('follow-up', describeMessage);
   /** The message `@original` names, once a callback made or chose one. */
   originalMessageId: string | undefined;
 

@@ -40,7 +40,7 @@ export function interactionRoutes(state: FakeState): Route[] {
       method: 'GET',
       pattern: '/webhooks/:app/:token/messages/:message',
       auth: 'none',
-      handle: ({ params }) => respond(webhookMessage(state, params)),
+      handle: ({ params }) => respond(webhookMessage(state, webhookInteraction(state, params), params.message)),
     },
     {
       method: 'PATCH',
@@ -48,7 +48,7 @@ export function interactionRoutes(state: FakeState): Route[] {
       auth: 'none',
       handle: ({ params, body }) => {
         const handle = webhookInteraction(state, params);
-        const target = webhookMessage(state, params);
+        const target = webhookMessage(state, handle, params.message);
         handle.edits.push(state.messages.edit(target, messageBody(body.json), body.files));
         return respond(target);
       },
@@ -58,7 +58,7 @@ export function interactionRoutes(state: FakeState): Route[] {
       pattern: '/webhooks/:app/:token/messages/:message',
       auth: 'none',
       handle: ({ params }) => {
-        state.messages.delete(webhookMessage(state, params));
+        state.messages.delete(webhookMessage(state, webhookInteraction(state, params), params.message));
         return noContent;
       },
     },
@@ -183,10 +183,9 @@ function webhookInteraction(state: FakeState, params: Record<string, string>): I
   return handle;
 }
 
-/** `@original` or a follow-up of the interaction whose token the path carries. */
-function webhookMessage(state: FakeState, params: Record<string, string>): FakeMessage {
-  const handle = webhookInteraction(state, params);
-  const id = params.message === '@original' ? handle.originalMessageId : params.message;
+/** `@original` or a follow-up of `handle`, the interaction whose token the path carries. */
+function webhookMessage(state: FakeState, handle: InteractionHandle, message: string | undefined): FakeMessage {
+  const id = message === '@original' ? handle.originalMessageId : message;
   const ownIds = new Set([handle.originalMessageId, ...handle.followUps.all().map((m) => m.id)]);
   if (id === undefined || !ownIds.has(id)) throw new DiscordApiError(404, 10008, 'Unknown Message');
   return state.messages.require(id);

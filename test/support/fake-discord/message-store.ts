@@ -27,6 +27,17 @@ export interface MessageEdit {
   message: FakeMessage;
 }
 
+/** One line for an edit, for failure messages: the message id and the body sent. */
+export function describeEdit(edit: MessageEdit): string {
+  return `${edit.messageId} ${JSON.stringify(edit.body)}`;
+}
+
+/** One line for a message, for failure messages: its id, its content and its files. */
+export function describeMessage(message: FakeMessage): string {
+  const files = message.attachments.length > 0 ? ` files=${message.attachments.map((a) => a.filename).join(',')}` : '';
+  return `${message.id} ${JSON.stringify(message.content)}${files}`;
+}
+
 /** What a new message needs besides its body. */
 export interface NewMessage {
   channelId: string;

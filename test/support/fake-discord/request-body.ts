@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { buffer } from 'node:stream/consumers';
+import { formParts } from '../form-parts.ts';
 
 /** A file part of a multipart request. */
 export interface RecordedFile {
@@ -14,8 +16,6 @@ export interface RequestBody {
   /** The JSON body, or the decoded `payload_json` field of a multipart body; undefined if none. */
   json: unknown;
   files: RecordedFile[];
-  /** The raw bytes, for requests that are neither JSON nor multipart. */
-  raw: Buffer;
 }
 
 /** Thrown for a body the fake cannot read; the router answers 400 with its message. */
@@ -26,36 +26,29 @@ export class BodyError extends Error {}
  * `payload_json` field and `files[n]` parts, the two forms discord.js sends.
  */
 export async function readRequestBody(request: IncomingMessage): Promise<RequestBody> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
+  const raw = await buffer(request);
   const contentType = request.headers['content-type'] ?? '';
-  if (raw.length === 0) return { json: undefined, files: [], raw };
+  if (raw.length === 0) return { json: undefined, files: [] };
   if (contentType.startsWith('application/json')) {
-    return { json: parseJson(raw.toString('utf8'), 'body'), files: [], raw };
+    return { json: parseJson(raw.toString('utf8'), 'body'), files: [] };
   }
   if (contentType.startsWith('multipart/form-data')) return readMultipart(raw, contentType);
-  return { json: undefined, files: [], raw };
+  return { json: undefined, files: [] };
 }
 
 async function readMultipart(raw: Buffer, contentType: string): Promise<RequestBody> {
-  // The platform's fetch Response parses multipart bodies; the fake only walks the parts.
-  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  const parts = await formParts(raw, contentType);
   let json: unknown;
-  const files: RecordedFile[] = [];
-  for (const [field, value] of form.entries()) {
-    if (typeof value === 'string') {
-      if (field === 'payload_json') json = parseJson(value, 'payload_json');
-      continue;
-    }
-    files.push({
-      field,
-      name: value.name,
-      contentType: value.type || 'application/octet-stream',
-      bytes: Buffer.from(await value.arrayBuffer()),
-    });
+  for (const [field, value] of parts.fields) {
+    if (field === 'payload_json') json = parseJson(value, 'payload_json');
   }
-  return { json, files, raw };
+  const files = parts.files.map((part) => ({
+    field: part.field,
+    name: part.name,
+    contentType: part.type || 'application/octet-stream',
+    bytes: part.bytes,
+  }));
+  return { json, files };
 }
 
 function parseJson(text: string, what: string): unknown {

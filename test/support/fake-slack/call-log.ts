@@ -1,4 +1,4 @@
-import { RecordList, type WaitOptions } from '../record-list.ts';
+import { RecordList, truncate, type WaitOptions } from '../record-list.ts';
 
 /**
  * Where a request to the fake arrived: a Web API method, the upload URL that
@@ -61,8 +61,4 @@ export class CallLog {
   waitFor(method: string, predicate: (call: RecordedCall) => boolean = () => true, options: WaitOptions = {}): Promise<RecordedCall> {
     return this.calls.waitFor((call) => call.method === method && predicate(call), { what: `${method} call`, ...options });
   }
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}...`;
 }

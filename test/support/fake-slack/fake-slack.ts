@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, type CallKind, type RecordedCall, type RecordedFile, type WaitOptions } from './call-log.ts';
-import { parseBody, readBody } from './request-body.ts';
+import { parseBody } from './request-body.ts';
 import { callMethod, fileTypeOf, WEB_API_METHODS } from './web-api-methods.ts';
 import { fileObject, viewObject, type SlackFileObject } from './wire-objects.ts';
 import {
@@ -222,7 +222,7 @@ export class FakeSlack {
     let files: RecordedFile[] = [];
     let result: Record<string, unknown> | undefined;
     try {
-      const parsed = await parseBody(req.headers['content-type'], await readBody(req));
+      const parsed = await parseBody(req);
       args = { ...args, ...parsed.fields };
       files = parsed.files;
     } catch {
@@ -260,7 +260,7 @@ export class FakeSlack {
     res: ServerResponse,
     token: string | undefined,
   ): Promise<void> {
-    const { fields, files } = await parseBody(req.headers['content-type'], await readBody(req));
+    const { fields, files } = await parseBody(req);
     const pending = this.workspace.pendingUploads.get(fileId);
     const bytes = files[0]?.bytes;
     if (pending === undefined || bytes === undefined) {
@@ -279,7 +279,7 @@ export class FakeSlack {
     res: ServerResponse,
     token: string | undefined,
   ): Promise<void> {
-    const { fields } = await parseBody(req.headers['content-type'], await readBody(req));
+    const { fields } = await parseBody(req);
     const entry = this.responseUrls.get(id);
     let error: string | undefined;
     if (entry === undefined) error = 'expired_url';
@@ -315,8 +315,8 @@ export class FakeSlack {
     } else if (body.response_type === 'in_channel' && source.channelId !== undefined) {
       ws.appendMessage({ channel: source.channelId, text: text ?? '', blocks, threadTs: undefined, fileIds: [] });
     } else if (source.channelId !== undefined) {
-      const ephemeral = { channel: source.channelId, user: source.userId, messageTs: ws.nextTs() };
-      ws.ephemerals.push({ ...ephemeral, text: text ?? '', blocks });
+      // An ephemeral answer never joins the history, but takes a message timestamp as Slack's does.
+      ws.nextTs();
     }
     return undefined;
   }

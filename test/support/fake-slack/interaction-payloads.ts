@@ -162,21 +162,11 @@ function submittedView(fake: FakeSlack, input: ViewSubmissionInput): FakeView {
   const latest = opened.at(-1);
   if (latest !== undefined) return latest;
   if (input.userId === undefined) throw new Error('a view_submission of a view never opened needs a userId');
-  const id = ws.nextId('V');
-  const view: FakeView = {
-    id,
-    userId: input.userId,
-    hash: ws.nextId('hash.'),
-    definition: {
-      type: 'modal',
-      callback_id: input.callbackId ?? '',
-      title: { type: 'plain_text', text: 'Modal' },
-    },
-    rootViewId: id,
-    previousViewId: null,
-  };
-  ws.views.set(id, view);
-  return view;
+  return ws.openView(input.userId, {
+    type: 'modal',
+    callback_id: input.callbackId ?? '',
+    title: { type: 'plain_text', text: 'Modal' },
+  });
 }
 
 /** The `payload` of a view_submission request. */

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import type { RecordedFile } from './call-log.ts';
+import { formParts } from '../form-parts.ts';
 
 /** A request body split into its fields and its file parts. */
 export interface ParsedBody {
@@ -10,19 +12,14 @@ export interface ParsedBody {
 /** Arguments that clients send as JSON text inside form-encoded or multipart bodies. */
 const JSON_VALUED_FIELDS = new Set(['blocks', 'attachments', 'view', 'files', 'metadata', 'file_uploads']);
 
-/** Reads a whole request body. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /**
- * Parses a body the way Slack does by its content type: JSON, form-encoded or multipart; any
- * other type is one raw file part (what an upload URL accepts). JSON-valued arguments such as
- * `blocks` and `view` are decoded when they arrive as text.
+ * Reads a request's body and parses it the way Slack does by its content type: JSON,
+ * form-encoded or multipart; any other type is one raw file part (what an upload URL accepts).
+ * JSON-valued arguments such as `blocks` and `view` are decoded when they arrive as text.
  */
-export async function parseBody(contentType: string | undefined, bytes: Buffer): Promise<ParsedBody> {
+export async function parseBody(req: IncomingMessage): Promise<ParsedBody> {
+  const contentType = req.headers['content-type'];
+  const bytes = await buffer(req);
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'application/json') {
     const parsed: unknown = bytes.length === 0 ? {} : JSON.parse(bytes.toString('utf8'));
@@ -43,20 +40,10 @@ export async function parseBody(contentType: string | undefined, bytes: Buffer):
 }
 
 async function parseMultipart(contentType: string, bytes: Buffer): Promise<ParsedBody> {
-  const form = await new Request('http://fake-slack.invalid/', {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: bytes,
-  }).formData();
+  const parts = await formParts(bytes, contentType);
   const fields: Record<string, unknown> = {};
-  const files: RecordedFile[] = [];
-  for (const [key, value] of form) {
-    if (typeof value === 'string') {
-      fields[key] = decodeJsonField(key, value);
-      continue;
-    }
-    files.push({ field: key, filename: value.name, bytes: Buffer.from(await value.arrayBuffer()) });
-  }
+  for (const [key, value] of parts.fields) fields[key] = decodeJsonField(key, value);
+  const files = parts.files.map((part) => ({ field: part.field, filename: part.name, bytes: part.bytes }));
   return { fields, files };
 }
 

@@ -102,10 +102,6 @@ export function fileTypeOf(name: string): { filetype: string; mimetype: string }
   return { filetype: ext === '' ? 'binary' : ext, mimetype: MIME_TYPES[ext] ?? 'application/octet-stream' };
 }
 
-function viewHash(ws: Workspace): string {
-  return ws.nextId('hash.');
-}
-
 const chatPostMessage: MethodHandler = (args, ctx) => {
   const channel = conversation(ctx, args);
   const message = ctx.ws.appendMessage({
@@ -146,7 +142,8 @@ const chatPostEphemeral: MethodHandler = (args, ctx) => {
   if (!ctx.ws.users.has(user)) throw new SlackError('user_not_found');
   if (!channel.members.includes(user)) throw new SlackError('user_not_in_channel');
   const messageTs = ctx.ws.nextTs();
-  ctx.ws.ephemerals.push({ channel: channel.id, user, messageTs, ...messageContent(args) });
+  // Checked like any message, but never part of the history: the call log is its record.
+  messageContent(args);
   return { ok: true, message_ts: messageTs };
 };
 
@@ -157,16 +154,7 @@ const viewsOpen: MethodHandler = (args, ctx) => {
   if (trigger.used) throw new SlackError('expired_trigger_id');
   const definition = viewDefinition(args);
   trigger.used = true;
-  const id = ctx.ws.nextId('V');
-  const view: FakeView = {
-    id,
-    userId: trigger.userId,
-    hash: viewHash(ctx.ws),
-    definition,
-    rootViewId: id,
-    previousViewId: null,
-  };
-  ctx.ws.views.set(id, view);
+  const view = ctx.ws.openView(trigger.userId, definition);
   return { ok: true, view: viewObject(ctx.ws, view) };
 };
 
@@ -179,7 +167,7 @@ const viewsUpdate: MethodHandler = (args, ctx) => {
   const hash = optionalString(args, 'hash');
   if (hash !== undefined && hash !== view.hash) throw new SlackError('hash_conflict');
   view.definition = viewDefinition(args);
-  view.hash = viewHash(ctx.ws);
+  view.hash = ctx.ws.nextViewHash();
   return { ok: true, view: viewObject(ctx.ws, view) };
 };
 
@@ -188,13 +176,8 @@ const filesGetUploadUrlExternal: MethodHandler = (args, ctx) => {
   const length = Number(requiredString(args, 'length', 'invalid_length'));
   if (!Number.isInteger(length) || length <= 0) throw new SlackError('invalid_length');
   const fileId = ctx.ws.nextId('F');
-  ctx.ws.pendingUploads.set(fileId, {
-    fileId,
-    filename,
-    length,
-    altText: optionalString(args, 'alt_text'),
-    bytes: undefined,
-  });
+  optionalString(args, 'alt_text');
+  ctx.ws.pendingUploads.set(fileId, { fileId, filename, bytes: undefined });
   return { ok: true, upload_url: `${ctx.baseUrl}upload/v1/${fileId}`, file_id: fileId };
 };
 

@@ -45,15 +45,6 @@ export interface FakeMessage {
   edited: boolean;
 }
 
-/** An ephemeral message: seen by one user, never part of the history. */
-export interface FakeEphemeral {
-  channel: string;
-  user: string;
-  messageTs: string;
-  text: string;
-  blocks: unknown[] | undefined;
-}
-
 /** A modal or Home tab view the app opened. */
 export interface FakeView {
   id: string;
@@ -69,8 +60,6 @@ export interface FakeView {
 export interface PendingUpload {
   fileId: string;
   filename: string;
-  length: number;
-  altText: string | undefined;
   /** The bytes posted to the upload URL; undefined until they arrive. */
   bytes: Buffer | undefined;
 }
@@ -166,7 +155,6 @@ export class Workspace {
   readonly channels = new Map<string, FakeChannel>();
   readonly files = new Map<string, FakeFile>();
   readonly views = new Map<string, FakeView>();
-  readonly ephemerals: FakeEphemeral[] = [];
   readonly pendingUploads = new Map<string, PendingUpload>();
   /** trigger_id -> the user whose interaction issued it, and whether a view was opened with it. */
   readonly triggers = new Map<string, { userId: string; used: boolean }>();
@@ -223,6 +211,19 @@ export class Workspace {
     };
     this.channels.set(dmId, dm);
     return dm;
+  }
+
+  /** A fresh view hash; views.update checks the one the app passes against it. */
+  nextViewHash(): string {
+    return this.nextId('hash.');
+  }
+
+  /** Registers a new root view (a modal) opened for `userId` with `definition`. */
+  openView(userId: string, definition: Record<string, unknown>): FakeView {
+    const id = this.nextId('V');
+    const view: FakeView = { id, userId, hash: this.nextViewHash(), definition, rootViewId: id, previousViewId: null };
+    this.views.set(id, view);
+    return view;
   }
 
   /** Appends a message from the bot to a conversation's history. */
