@@ -7,19 +7,20 @@
  *   npm run train:tiny-base -- [--minutes 90] [--seed 1] [--out DIR] [--threads 2]
  *     [--vae-steps N] [--vae-batch N] [--steps N] [--batch N] [--pool N] [--decoder-steps N]
  *     [--weights-out FILE] [--init FILE --skip-vae --skip-denoiser]
- *     [--eval-seeds N] [--guidance G]
+ *     [--config FILE.json --weights-out FILE] [--eval-seeds N] [--guidance G]
  *   npm run train:tiny-base -- --evaluate WEIGHTS.safetensors [--out DIR] [--eval-seeds N]   (no training)
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { trainTinyBase, type TinyBaseTrainingSettings } from '../gpu-agent/base-training/train-tiny-base.ts';
+import { measureAutoencoderFidelity, modelRoundTrip } from '../gpu-agent/evaluation/autoencoder-fidelity.ts';
 import { pipelineImageSource } from '../gpu-agent/evaluation/image-source.ts';
 import { measurePromptFidelity } from '../gpu-agent/evaluation/prompt-fidelity.ts';
 import type { Device } from '../gpu-agent/onnx/runtime.ts';
 import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
-import { defaultTinyModelConfig, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, writeTinyModel, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
+import { defaultTinyModelConfig, isDefaultTinyModelConfig, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, validateTinyModelConfig, writeTinyModel, type TinyModelConfig, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
 import { readTrainedWeightsFile } from '../gpu-agent/tiny-model/trained-weights.ts';
 import { defaultAdamWSettings } from '../gpu-agent/training/append-adamw.ts';
 
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     'eval-seeds': { type: 'string', default: '2' },
     guidance: { type: 'string', default: '7.5' },
     evaluate: { type: 'string' },
+    config: { type: 'string' },
   },
 });
 const number = (name: keyof typeof values): number => {
@@ -64,7 +66,11 @@ const settings: TinyBaseTrainingSettings = {
   decoder: { steps: number('decoder-steps'), batch: number('vae-batch'), learningRate: 1e-3, warmupSteps: 50, floor: 0.05 },
   optimizer: { ...defaultAdamWSettings(), weightDecay: 1e-4 },
 };
-const config = defaultTinyModelConfig();
+const evaluated = values.evaluate === undefined ? undefined : await readTrainedWeightsFile(values.evaluate);
+const config = await modelConfig(values.config, evaluated?.weights.metadata.config);
+if (values.evaluate === undefined && !isDefaultTinyModelConfig(config) && weightsOut === resolve(TRAINED_WEIGHTS_PATH)) {
+  throw new Error(`--config ${values.config} trains a model other than the built-in teambooth-tiny; name where its weights go with --weights-out FILE (${TRAINED_WEIGHTS_PATH} holds the built-in model's)`);
+}
 const init = values.init === undefined ? undefined : await readTrainedWeightsFile(values.init);
 const start = init?.weights;
 /** A run that continues from `--init` says so in its metadata: which weights, and how long they had trained. */
@@ -77,6 +83,32 @@ const continued: Record<string, string> =
         initSettings: init.weights.metadata.settings ?? '',
       };
 await mkdir(out, { recursive: true });
+
+/**
+ * The model to train: the built-in config, with the sections of `--config FILE` (a JSON object
+ * such as `{"vae": {"blockOutChannels": [16, 32, 32]}}`) replacing those fields. An evaluated
+ * weights file brings the config it was trained with (metadata `config`).
+ */
+async function modelConfig(file: string | undefined, recorded: string | undefined): Promise<TinyModelConfig> {
+  const base = defaultTinyModelConfig();
+  const text = file === undefined ? recorded : await readFile(file, 'utf8');
+  if (text === undefined) return base;
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file ?? 'the weights file\'s config'} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error(`${file ?? 'the config'} must be a JSON object of config sections`);
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in base)) throw new Error(`${file ?? 'the config'}: unknown field "${key}" (fields: ${Object.keys(base).join(', ')})`);
+    const current = merged[key];
+    merged[key] = typeof current === 'object' && current !== null && typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...current, ...value } : value;
+  }
+  validateTinyModelConfig(merged as unknown as TinyModelConfig);
+  return merged as unknown as TinyModelConfig;
+}
 
 /** Writes bytes next to the target and renames, so a reader never sees half a file. */
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
@@ -103,14 +135,17 @@ async function train(): Promise<TrainedTinyWeights> {
     },
   });
   const minutes = (Date.now() - started) / 60_000;
-  const weights: TrainedTinyWeights = { ...result.weights, metadata: { ...result.weights.metadata, ...continued, trainMinutes: minutes.toFixed(1), threads: String(number('threads')) } };
+  const weights: TrainedTinyWeights = {
+    ...result.weights,
+    metadata: { ...result.weights.metadata, ...continued, ...(isDefaultTinyModelConfig(config) ? {} : { config: JSON.stringify(config) }), trainMinutes: minutes.toFixed(1), threads: String(number('threads')) },
+  };
   const bytes = serializeTrainedWeights(weights);
   await writeAtomically(weightsOut, bytes);
   logger.info({ weights: weightsOut, bytes: bytes.byteLength, minutes: Number(minutes.toFixed(1)), vaeLosses: result.autoencoder?.windowLosses.map((l) => Number(l.toPrecision(4))), denoiserLosses: result.denoiser?.windowLosses.map((l) => Number(l.toPrecision(4))), decoderLosses: result.decoder?.windowLosses.map((l) => Number(l.toPrecision(4))) }, 'trained teambooth-tiny');
   return weights;
 }
 
-const weights = values.evaluate === undefined ? await train() : (await readTrainedWeightsFile(values.evaluate)).weights;
+const weights = evaluated === undefined ? await train() : evaluated.weights;
 const modelDir = join(out, 'model');
 await rm(modelDir, { recursive: true, force: true });
 await writeTinyModel(modelDir, config, { weights });
@@ -122,7 +157,9 @@ if (evalSeeds > 0) {
   try {
     const fidelity = await measurePromptFidelity(pipelineImageSource(model, { steps: 20, guidanceScale: number('guidance') }), { seeds: evalSeeds });
     const { all, background, colour, shape } = fidelity;
-    console.log(JSON.stringify({ promptFidelity: { all, background, colour, shape }, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
+    const vae = await modelRoundTrip(model, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
+    const autoencoderFidelity = await measureAutoencoderFidelity(vae.roundTrip).finally(() => vae.close());
+    console.log(JSON.stringify({ promptFidelity: { all, background, colour, shape }, autoencoderFidelity, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
   } finally {
     await model.release();
   }

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { normalValues, Prng } from '../random/prng.ts';
+import type { HostTensor } from '../onnx/runtime.ts';
 import { NoiseSchedule } from '../schedulers/noise-schedule.ts';
 import { generateDataset } from '../tiny-world/dataset.ts';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
@@ -25,6 +26,7 @@ const config: TinyModelConfig = {
   text: { width: 32, layers: 1, heads: 2, mlpRatio: 2, maxTokens: 16 },
   unet: { blockOutChannels: [16, 32], crossAttention: [false, true], layersPerBlock: 1, heads: 2, normGroups: 4 },
   vae: { blockOutChannels: [8, 8, 8, 8], layersPerBlock: 1, normGroups: 4 },
+  scheduler: { predictionType: 'v_prediction', timestepSpacing: 'trailing' },
 };
 const optimizer = { ...defaultAdamWSettings(), weightDecay: 0 };
 
@@ -73,7 +75,7 @@ describe('base-model training stages', () => {
       emptyIds: tokenizer.encode('').ids,
     };
     const schedule = new NoiseSchedule({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' });
-    const batch = sampleDenoiserBatch(pool, { rows: 8, captionDropout: 0.1, alphasCumprod: schedule.alphasCumprod }, new Prng(3));
+    const batch = sampleDenoiserBatch(pool, { rows: 8, captionDropout: 0.1, alphasCumprod: schedule.alphasCumprod, predictionType: config.scheduler.predictionType }, new Prng(3));
     const feeds = { [DENOISER_IO.inputIds]: batch.inputIds, [DENOISER_IO.sample]: batch.sample, [DENOISER_IO.timestep]: batch.timestep, [DENOISER_IO.target]: batch.target };
     const run = async (): Promise<{ curve: number[]; weights: ReadonlyMap<string, Float32Array> }> => {
       const trainer = await createWeightTrainer(compiled, { device: 'cpu', logger, intraOpThreads: 1 });
@@ -110,10 +112,30 @@ describe('base-model training stages', () => {
     expect(cdf[99]!).toBeLessThan(0.03);
     expect(cdf[999]! - cdf[998]!).toBeCloseTo(cdf[600]! - cdf[599]!, 12);
     const pool = { latents: new Float32Array(4), latentDims: [4, 1, 1], ids: [[1, 2]], emptyIds: [1, 0] };
-    const batch = sampleDenoiserBatch(pool, { rows: 2000, captionDropout: 0, alphasCumprod: schedule.alphasCumprod, timestepCdf: cdf }, new Prng(4));
+    const batch = sampleDenoiserBatch(pool, { rows: 2000, captionDropout: 0, alphasCumprod: schedule.alphasCumprod, predictionType: 'epsilon', timestepCdf: cdf }, new Prng(4));
     const early = [...(batch.timestep.data as BigInt64Array)].filter((t) => t < 100n).length;
     expect(early / 2000).toBeLessThan(0.03);
     expect(() => minSnrTimestepDistribution(schedule.alphasCumprod, 0)).toThrow(/gamma must be positive/);
+  });
+
+  it('gives a v-prediction model the target v, from which a sampler gets the clean latent back at any timestep', () => {
+    const schedule = new NoiseSchedule({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' });
+    const latents = Float32Array.from({ length: 2 * 16 }, (_, i) => Math.sin(i + 1));
+    const pool = { latents, latentDims: [4, 2, 2], ids: [[1, 2], [1, 3]], emptyIds: [1, 0] };
+    const settings = { rows: 40, captionDropout: 0, alphasCumprod: schedule.alphasCumprod };
+    const v = sampleDenoiserBatch(pool, { ...settings, predictionType: 'v_prediction' }, new Prng(5));
+    const eps = sampleDenoiserBatch(pool, { ...settings, predictionType: 'epsilon' }, new Prng(5));
+    expect(v.sample.data).toEqual(eps.sample.data);
+    const timesteps = [...(v.timestep.data as BigInt64Array)].map(Number);
+    expect(Math.max(...timesteps)).toBeGreaterThan(900);
+    timesteps.forEach((t, r) => {
+      const abar = schedule.alphasCumprod[t]!;
+      const row = (data: HostTensor['data'], j: number): number => Number(data[r * 16 + j]);
+      const clean = Array.from({ length: 16 }, (_, j) => Math.sqrt(abar) * row(v.sample.data, j) - Math.sqrt(1 - abar) * row(v.target.data, j));
+      const source = [0, 1].find((index) => Math.abs(clean[0]! - latents[index * 16]!) < 1e-4)!;
+      clean.forEach((value, j) => expect(value).toBeCloseTo(latents[source * 16 + j]!, 4));
+      expect(row(v.target.data, 0)).not.toBeCloseTo(row(eps.target.data, 0), 3);
+    });
   });
 
   it('warms the learning rate up linearly, then decays it by a cosine to the floor', () => {

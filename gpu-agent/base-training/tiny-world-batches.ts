@@ -1,6 +1,7 @@
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { HostTensor } from '../onnx/runtime.ts';
 import { normalValues, Prng } from '../random/prng.ts';
+import { writePredictionTarget, type PredictionType } from '../schedulers/prediction-target.ts';
 
 /** Images as one `[n, 3, H, W]` float32 tensor in [-1, 1], Stable Diffusion's convention. */
 export function imagesToTensor(images: readonly RgbImage[]): HostTensor {
@@ -37,6 +38,8 @@ export interface DenoiserBatchSettings {
   captionDropout: number;
   /** alpha_bar of every train timestep (the scheduler's cumulative product). */
   alphasCumprod: Float64Array;
+  /** What the UNet learns to predict: the noise, or v. */
+  predictionType: PredictionType;
   /**
    * Cumulative distribution of the train timestep (from {@link minSnrTimestepDistribution});
    * uniform when absent.
@@ -85,8 +88,9 @@ export interface DenoiserBatch {
 
 /**
  * Draws one batch: rows of the pool with replacement, a train timestep per row (uniform, or from `timestepCdf`), Gaussian
- * noise `eps`, `x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps` (DDPM's forward process), and the
- * caption (or, with probability `captionDropout`, the empty prompt). Every draw comes from `prng`.
+ * noise `eps`, `x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps` (DDPM's forward process), its
+ * target (`eps`, or `v` for v-prediction: {@link writePredictionTarget}), and the caption (or,
+ * with probability `captionDropout`, the empty prompt). Every draw comes from `prng`.
  */
 export function sampleDenoiserBatch(pool: LatentPool, settings: DenoiserBatchSettings, prng: Prng): DenoiserBatch {
   const { rows, alphasCumprod } = settings;
@@ -97,6 +101,7 @@ export function sampleDenoiserBatch(pool: LatentPool, settings: DenoiserBatchSet
   const timesteps = new BigInt64Array(rows);
   const sample = new Float32Array(rows * size);
   const noise = normalValues(prng, rows * size);
+  const target = new Float32Array(rows * size);
   for (let r = 0; r < rows; r++) {
     const index = prng.int(0, poolRows - 1);
     const t = settings.timestepCdf === undefined ? prng.int(0, alphasCumprod.length - 1) : drawFromCdf(settings.timestepCdf, prng.next());
@@ -105,13 +110,16 @@ export function sampleDenoiserBatch(pool: LatentPool, settings: DenoiserBatchSet
     timesteps[r] = BigInt(t);
     const signal = Math.sqrt(alphasCumprod[t]!);
     const spread = Math.sqrt(1 - alphasCumprod[t]!);
-    for (let j = 0; j < size; j++) sample[r * size + j] = signal * pool.latents[index * size + j]! + spread * noise[r * size + j]!;
+    const x0 = pool.latents.subarray(index * size, (index + 1) * size);
+    const eps = noise.subarray(r * size, (r + 1) * size);
+    for (let j = 0; j < size; j++) sample[r * size + j] = signal * x0[j]! + spread * eps[j]!;
+    writePredictionTarget(target.subarray(r * size, (r + 1) * size), settings.predictionType, alphasCumprod[t]!, x0, eps);
   }
   const dims = [rows, ...pool.latentDims];
   return {
     inputIds: { dtype: 'int32', dims: [rows, maxTokens], data: ids },
     sample: { dtype: 'float32', dims, data: sample },
     timestep: { dtype: 'int64', dims: [rows], data: timesteps },
-    target: { dtype: 'float32', dims, data: noise },
+    target: { dtype: 'float32', dims, data: target },
   };
 }

@@ -156,7 +156,7 @@ export async function trainTinyBase(settings: TinyBaseTrainingSettings, options:
         trainer,
         schedule: { peak: dn.learningRate, warmupSteps: dn.warmupSteps, totalSteps: dn.steps, floor: dn.floor },
         batchFor: (step) => {
-          const batch = sampleDenoiserBatch(pool, { rows: dn.batch, captionDropout: dn.captionDropout, alphasCumprod: schedule.alphasCumprod, ...(timestepCdf === undefined ? {} : { timestepCdf }) }, Prng.forStream(settings.seed, `denoiser-batch:${step}`));
+          const batch = sampleDenoiserBatch(pool, { rows: dn.batch, captionDropout: dn.captionDropout, alphasCumprod: schedule.alphasCumprod, predictionType: config.scheduler.predictionType, ...(timestepCdf === undefined ? {} : { timestepCdf }) }, Prng.forStream(settings.seed, `denoiser-batch:${step}`));
           return { [DENOISER_IO.inputIds]: batch.inputIds, [DENOISER_IO.sample]: batch.sample, [DENOISER_IO.timestep]: batch.timestep, [DENOISER_IO.target]: batch.target };
         },
         onCheckpoint: async (step, loss) => {

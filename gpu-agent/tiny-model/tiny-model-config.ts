@@ -33,6 +33,13 @@ export interface TinyModelConfig {
     layersPerBlock: number;
     normGroups: number;
   };
+  /** What the UNet predicts and how sampling spaces its timesteps (`scheduler/scheduler_config.json`). */
+  scheduler: {
+    /** `epsilon` (SD 1.x) or `v_prediction` (SD 2.x: `v = sqrt(abar) eps - sqrt(1 - abar) x0`). */
+    predictionType: 'epsilon' | 'v_prediction';
+    /** `leading` (SD 1.x: the first step starts below t = 999) or `trailing` (the first step starts at pure noise). */
+    timestepSpacing: 'leading' | 'trailing';
+  };
 }
 
 /**
@@ -41,7 +48,7 @@ export interface TinyModelConfig {
  */
 export const TINY_MODEL_BUILDER_VERSION = 2;
 
-/** The default `teambooth-tiny`: 64x64 RGB, 4x8x8 latents, 64-wide text, 77 tokens. */
+/** The default `teambooth-tiny`: 64x64 RGB, 4x8x8 latents, 64-wide text, 77 tokens, epsilon prediction (as SD 1.x). */
 export function defaultTinyModelConfig(): TinyModelConfig {
   return {
     seed: 1,
@@ -50,6 +57,7 @@ export function defaultTinyModelConfig(): TinyModelConfig {
     text: { width: 64, layers: 2, heads: 2, mlpRatio: 4, maxTokens: 77 },
     unet: { blockOutChannels: [32, 64], crossAttention: [false, true], layersPerBlock: 1, heads: 2, normGroups: 8 },
     vae: { blockOutChannels: [16, 32, 32, 32], layersPerBlock: 1, normGroups: 8 },
+    scheduler: { predictionType: 'epsilon', timestepSpacing: 'leading' },
   };
 }
 

@@ -169,6 +169,7 @@ describe('teambooth-tiny', () => {
       text: { width: 32, layers: 1, heads: 4, mlpRatio: 2, maxTokens: 16 },
       unet: { blockOutChannels: [16, 32, 32], crossAttention: [true, false, true], layersPerBlock: 2, heads: 4, normGroups: 4 },
       vae: { blockOutChannels: [8, 16, 16], layersPerBlock: 1, normGroups: 4 },
+      scheduler: { predictionType: 'epsilon', timestepSpacing: 'leading' },
     };
     const small = join(root, 'small');
     const smallSummary = await writeTinyModel(small, config);

@@ -1,3 +1,4 @@
+import { writePredictionTarget, type PredictionType } from '../schedulers/prediction-target.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
 import { seededRandom } from '../tiny-model/seeded-random.ts';
 import type { EncodedTrainingData } from './encode-training-data.ts';
@@ -6,7 +7,7 @@ import type { TrainingBatch } from './lora-training-session.ts';
 /** How the noise schedule is seen by the sampler. */
 export interface NoiseSettings {
   numTrainTimesteps: number;
-  predictionType: 'epsilon' | 'v_prediction';
+  predictionType: PredictionType;
   /** alpha_bar at a train timestep. */
   alphaCumprodAt(timestep: number): number;
 }
@@ -53,13 +54,7 @@ export function createBatchSampler(options: BatchSamplerOptions): { next(): Trai
         const t = Math.floor(random.uniform() * settings.numTrainTimesteps);
         const eps = Float32Array.from({ length: latentSize }, () => random.normal());
         sample.set(options.scheduler.addNoise(latent, eps, t), row * latentSize);
-        if (settings.predictionType === 'epsilon') {
-          target.set(eps, row * latentSize);
-        } else {
-          const abar = settings.alphaCumprodAt(t);
-          const [a, s] = [Math.sqrt(abar), Math.sqrt(1 - abar)];
-          for (let i = 0; i < latentSize; i++) target[row * latentSize + i] = a * eps[i]! - s * latent[i]!;
-        }
+        writePredictionTarget(target.subarray(row * latentSize, (row + 1) * latentSize), settings.predictionType, settings.alphaCumprodAt(t), latent, eps);
         text.set(isClass ? data.classText! : data.instanceText, row * textSize);
         weights[row] = (isClass ? options.priorWeight! : 1) / batchSize;
         timesteps.push(t);

@@ -97,7 +97,8 @@ async function encodeText(model: StableDiffusionModel, text: string, what: strin
   return { hidden: toFloat32(tensor).slice(0, dims[0] * dims[1]), dims };
 }
 
-async function encodeImage(vae: OnnxSession, model: StableDiffusionModel, image: PreparedImage, signal: AbortSignal | undefined): Promise<Float32Array> {
+/** The scaled latent of one prepared image (`(mean - shift) * scaling_factor`), through an open `vae_encoder` session. */
+export async function encodeImage(vae: OnnxSession, model: StableDiffusionModel, image: PreparedImage, signal: AbortSignal | undefined): Promise<Float32Array> {
   const input = vae.inputs[0];
   const output = vae.outputs.find((o) => o.name === 'latent_sample') ?? vae.outputs[0];
   if (input === undefined || output === undefined) throw new Error('vae_encoder/model.onnx needs an image input and a latent output');
@@ -127,7 +128,8 @@ async function generateClassImages(model: StableDiffusionModel, request: DreamBo
   return images;
 }
 
-function toPrepared(image: RgbImage, name: string): PreparedImage {
+/** An 8-bit RGB image as the VAE encoder's input: CHW floats in [-1, 1]. */
+export function toPrepared(image: RgbImage, name: string): PreparedImage {
   const plane = image.width * image.height;
   const pixels = new Float32Array(3 * plane);
   for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = image.data[p * 3 + c]! / 127.5 - 1;

@@ -76,6 +76,7 @@ function smallUnetConfig(): TinyModelConfig {
     text: { width: 16, layers: 1, heads: 2, mlpRatio: 2, maxTokens: 5 },
     unet: { blockOutChannels: [8, 16], crossAttention: [false, true], layersPerBlock: 1, heads: 2, normGroups: 4 },
     vae: { blockOutChannels: [8, 8], layersPerBlock: 1, normGroups: 4 },
+    scheduler: { predictionType: 'epsilon', timestepSpacing: 'leading' },
   };
 }
 

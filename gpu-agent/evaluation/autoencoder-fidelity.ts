@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { createSession, type Device } from '../onnx/runtime.ts';
+import { decodeLatents } from '../pipeline/decode-latents.ts';
+import type { StableDiffusionModel } from '../pipeline/model-directory.ts';
+import { encodeImage, toPrepared } from '../training/encode-training-data.ts';
+import { datasetSample } from '../tiny-world/dataset.ts';
+import { TinyWorldOracle } from '../tiny-world/oracle.ts';
+import { SIZE_CLASSES, type TinySizeClass } from '../tiny-world/size-classes.ts';
+import { shareFigure, type Figure } from './figure.ts';
+
+/** An image through a model's VAE: encoded, then decoded. */
+export type RoundTrip = (image: RgbImage, signal?: AbortSignal) => Promise<RgbImage>;
+
+/** How much of the tiny world an autoencoder keeps: the ceiling of any prompt fidelity drawn through its decoder. */
+export interface AutoencoderFidelity {
+  /** Share of round-tripped images whose background colour, foreground colour and shape the oracle reads as drawn. */
+  all: Figure;
+  background: Figure;
+  colour: Figure;
+  shape: Figure;
+  /** Shape read right, per drawn size class. */
+  shapeBySize: Record<TinySizeClass, Figure>;
+}
+
+/** Options of {@link measureAutoencoderFidelity}. */
+export interface AutoencoderFidelityOptions {
+  /** Data-set images to round-trip (default 240). */
+  count?: number;
+  /** Data-set seed (default 777, a set no training stage of `train:tiny-base` draws from). */
+  seed?: number;
+  oracle?: TinyWorldOracle;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads `count` generator images after a round trip through an autoencoder (`datasetSample(seed,
+ * i)`: every shape, colour, size and position) and scores them as prompt fidelity scores a
+ * generated image against its prompt. A denoiser that produced exactly the latents of real images
+ * would score this, so it bounds the base model's prompt fidelity from above.
+ */
+export async function measureAutoencoderFidelity(roundTrip: RoundTrip, options: AutoencoderFidelityOptions = {}): Promise<AutoencoderFidelity> {
+  const oracle = options.oracle ?? new TinyWorldOracle();
+  const count = options.count ?? 240;
+  const seed = options.seed ?? 777;
+  let all = 0;
+  let background = 0;
+  let colour = 0;
+  let shape = 0;
+  const bySize = new Map<TinySizeClass, [number, number]>(SIZE_CLASSES.map((size) => [size, [0, 0]]));
+  for (let i = 0; i < count; i++) {
+    options.signal?.throwIfAborted();
+    const { image, labels } = datasetSample(seed, i);
+    const reading = oracle.read(await roundTrip(image, options.signal));
+    const backgroundRight = reading.background.colour === labels.background;
+    const colourRight = reading.foreground?.colour === labels.colour;
+    const shapeRight = reading.shape?.shape === labels.shape;
+    background += backgroundRight ? 1 : 0;
+    colour += colourRight ? 1 : 0;
+    shape += shapeRight ? 1 : 0;
+    all += backgroundRight && colourRight && shapeRight ? 1 : 0;
+    const tally = bySize.get(labels.size)!;
+    tally[0] += shapeRight ? 1 : 0;
+    tally[1]++;
+  }
+  const shapeBySize = Object.fromEntries([...bySize].map(([size, [right, total]]) => [size, shareFigure(right, total)])) as Record<TinySizeClass, Figure>;
+  return { all: shareFigure(all, count), background: shareFigure(background, count), colour: shareFigure(colour, count), shape: shareFigure(shape, count), shapeBySize };
+}
+
+/**
+ * The round trip through a model's own VAE: `vae_encoder/model.onnx` (opened here; release it
+ * with `close`) and the model's decoder, with the model's scaling and shift factors, as training
+ * encodes photos and the pipeline decodes latents.
+ */
+export async function modelRoundTrip(model: StableDiffusionModel, options: { device: Device; logger: Logger; intraOpThreads?: number }): Promise<{ roundTrip: RoundTrip; close(): Promise<void> }> {
+  const encoder = await createSession(join(model.directory, 'vae_encoder', 'model.onnx'), options);
+  const { latentChannels, latentScale } = model.geometry;
+  return {
+    roundTrip: async (image, signal) => {
+      const latent = await encodeImage(encoder, model, toPrepared(image, 'round trip'), signal);
+      const [latentHeight, latentWidth] = [image.height / latentScale, image.width / latentScale];
+      if (latent.length !== latentChannels * latentHeight * latentWidth) throw new Error(`vae_encoder gave ${latent.length} values for a ${image.width}x${image.height} image`);
+      const [decoded] = await decodeLatents(model, latent, 1, { width: image.width, height: image.height, latentHeight, latentWidth }, signal);
+      return decoded!;
+    },
+    close: () => encoder.release(),
+  };
+}
