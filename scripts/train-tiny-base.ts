@@ -93,16 +93,17 @@ async function modelConfig(file: string | undefined, recorded: string | undefine
   const base = defaultTinyModelConfig();
   const text = file === undefined ? recorded : await readFile(file, 'utf8');
   if (text === undefined) return base;
+  const source = file ?? "the weights file's config";
   let overrides: unknown;
   try {
     overrides = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file ?? 'the weights file\'s config'} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${source} is not JSON: ${(error as Error).message}`);
   }
-  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error(`${file ?? 'the config'} must be a JSON object of config sections`);
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error(`${source} must be a JSON object of config sections`);
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in base)) throw new Error(`${file ?? 'the config'}: unknown field "${key}" (fields: ${Object.keys(base).join(', ')})`);
+    if (!(key in base)) throw new Error(`${source}: unknown field "${key}" (fields: ${Object.keys(base).join(', ')})`);
     const current = merged[key];
     merged[key] = typeof current === 'object' && current !== null && typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...current, ...value } : value;
   }

@@ -8,7 +8,8 @@ import { encodeImage, toPrepared } from '../training/encode-training-data.ts';
 import { datasetSample } from '../tiny-world/dataset.ts';
 import { TinyWorldOracle } from '../tiny-world/oracle.ts';
 import { SIZE_CLASSES, type TinySizeClass } from '../tiny-world/size-classes.ts';
-import { shareFigure, type Figure } from './figure.ts';
+import type { Figure } from './figure.ts';
+import { attributeFigures, matchAttributes, type AttributeMatch } from './prompt-fidelity.ts';
 
 /** An image through a model's VAE: encoded, then decoded. */
 export type RoundTrip = (image: RgbImage, signal?: AbortSignal) => Promise<RgbImage>;
@@ -44,28 +45,14 @@ export async function measureAutoencoderFidelity(roundTrip: RoundTrip, options: 
   const oracle = options.oracle ?? new TinyWorldOracle();
   const count = options.count ?? 240;
   const seed = options.seed ?? 777;
-  let all = 0;
-  let background = 0;
-  let colour = 0;
-  let shape = 0;
-  const bySize = new Map<TinySizeClass, [number, number]>(SIZE_CLASSES.map((size) => [size, [0, 0]]));
+  const matches: (AttributeMatch & { size: TinySizeClass })[] = [];
   for (let i = 0; i < count; i++) {
     options.signal?.throwIfAborted();
     const { image, labels } = datasetSample(seed, i);
-    const reading = oracle.read(await roundTrip(image, options.signal));
-    const backgroundRight = reading.background.colour === labels.background;
-    const colourRight = reading.foreground?.colour === labels.colour;
-    const shapeRight = reading.shape?.shape === labels.shape;
-    background += backgroundRight ? 1 : 0;
-    colour += colourRight ? 1 : 0;
-    shape += shapeRight ? 1 : 0;
-    all += backgroundRight && colourRight && shapeRight ? 1 : 0;
-    const tally = bySize.get(labels.size)!;
-    tally[0] += shapeRight ? 1 : 0;
-    tally[1]++;
+    matches.push({ ...matchAttributes(oracle, await roundTrip(image, options.signal), labels), size: labels.size });
   }
-  const shapeBySize = Object.fromEntries([...bySize].map(([size, [right, total]]) => [size, shareFigure(right, total)])) as Record<TinySizeClass, Figure>;
-  return { all: shareFigure(all, count), background: shareFigure(background, count), colour: shareFigure(colour, count), shape: shareFigure(shape, count), shapeBySize };
+  const shapeBySize = Object.fromEntries(SIZE_CLASSES.map((size) => [size, attributeFigures(matches.filter((m) => m.size === size)).shape])) as Record<TinySizeClass, Figure>;
+  return { ...attributeFigures(matches), shapeBySize };
 }
 
 /**

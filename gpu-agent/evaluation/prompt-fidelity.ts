@@ -1,3 +1,4 @@
+import type { RgbImage } from '../image/rgb-image.ts';
 import type { TinyColour, TinyShape } from '../tokenizer/tiny-world-words.ts';
 import { evaluationPrompts } from '../tiny-world/evaluation-prompts.ts';
 import type { EvaluationPrompt } from '../tiny-world/evaluation-prompts.ts';
@@ -8,16 +9,36 @@ import { shareFigure } from './figure.ts';
 import type { Figure } from './figure.ts';
 import type { ImageSource } from './image-source.ts';
 
-/** What the oracle read off one generated image, next to what its prompt asked for. */
-export interface PromptFidelityCase {
-  prompt: string;
-  seed: number;
+/** What the oracle read off one image, and which of the expected background, colour and shape it matched. */
+export interface AttributeMatch {
   read: { background: TinyColour; colour: TinyColour | undefined; shape: TinyShape | undefined };
   background: boolean;
   colour: boolean;
   shape: boolean;
   /** Background, foreground colour and shape all match. */
   match: boolean;
+}
+
+/** What the oracle read off one generated image, next to what its prompt asked for. */
+export interface PromptFidelityCase extends AttributeMatch {
+  prompt: string;
+  seed: number;
+}
+
+/** Reads an image with the oracle and compares background colour, foreground colour and shape with the expected ones. */
+export function matchAttributes(oracle: TinyWorldOracle, image: RgbImage, expected: { background: TinyColour; colour: TinyColour; shape: TinyShape }): AttributeMatch {
+  const reading = oracle.read(image);
+  const read = { background: reading.background.colour, colour: reading.foreground?.colour, shape: reading.shape?.shape };
+  const background = read.background === expected.background;
+  const colour = read.colour === expected.colour;
+  const shape = read.shape === expected.shape;
+  return { read, background, colour, shape, match: background && colour && shape };
+}
+
+/** The share of matches that got all three, and each attribute, right. */
+export function attributeFigures(matches: readonly AttributeMatch[]): Pick<PromptFidelity, 'all' | 'background' | 'colour' | 'shape'> {
+  const count = (pick: (m: AttributeMatch) => boolean): Figure => shareFigure(matches.filter(pick).length, matches.length);
+  return { all: count((m) => m.match), background: count((m) => m.background), colour: count((m) => m.colour), shape: count((m) => m.shape) };
 }
 
 /** Prompt fidelity and its per-attribute accuracies. */
@@ -51,17 +72,11 @@ export async function measurePromptFidelity(source: ImageSource, options: Prompt
     for (const seed of seeds) {
       options.signal?.throwIfAborted();
       const image = await source({ prompt: prompt.prompt, seed }, options.signal);
-      const reading = oracle.read(image);
-      const read = { background: reading.background.colour, colour: reading.foreground?.colour, shape: reading.shape?.shape };
-      const background = read.background === prompt.background;
-      const colour = read.colour === prompt.colour;
-      const shape = read.shape === prompt.shape;
-      cases.push({ prompt: prompt.prompt, seed, read, background, colour, shape, match: background && colour && shape });
+      cases.push({ prompt: prompt.prompt, seed, ...matchAttributes(oracle, image, prompt) });
       options.onProgress?.({ stage: 'prompt-fidelity', done: cases.length, total });
     }
   }
-  const count = (pick: (c: PromptFidelityCase) => boolean): Figure => shareFigure(cases.filter(pick).length, cases.length);
-  const result = { all: count((c) => c.match), background: count((c) => c.background), colour: count((c) => c.colour), shape: count((c) => c.shape), cases };
+  const result = { ...attributeFigures(cases), cases };
   options.logger?.debug({ fidelity: result.all.value, images: total }, 'prompt fidelity measured');
   return result;
 }

@@ -10,7 +10,7 @@ export type PredictionType = (typeof PREDICTION_TYPES)[number];
  */
 export function writePredictionTarget(out: Float32Array, predictionType: PredictionType, alphaCumprod: number, x0: ArrayLike<number>, eps: ArrayLike<number>): void {
   if (predictionType === 'epsilon') {
-    out.set(eps as ArrayLike<number>);
+    out.set(eps);
     return;
   }
   const signal = Math.sqrt(alphaCumprod);
