@@ -189,8 +189,8 @@ describe('teambooth on a cluster with an agent', () => {
     const imagine = cli(['imagine', 'a red star', '--lora', 'x.safetensors', '--device', 'cpu']);
     expect(await imagine.status).toBe(2);
     expect(imagine.ctx.err).toContain('error: --lora, --device work only on this machine: leave them out, or run here without --servers and --cluster\n');
-    const train = cli(['train', 'a.png', '--token', 'zxq', '--class', 'glyph', '--flip']);
+    const train = cli(['train', 'a.png', '--token', 'zxq', '--class', 'glyph', '--flip', '--batch-size', '4']);
     expect(await train.status).toBe(2);
-    expect(train.ctx.err).toContain('error: --flip works only on this machine: leave it out, or run here without --servers and --cluster\n');
+    expect(train.ctx.err).toContain('error: --batch-size, --flip work only on this machine: leave them out, or run here without --servers and --cluster\n');
   });
 });

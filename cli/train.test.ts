@@ -34,12 +34,12 @@ async function train(args: string[]): Promise<{ status: number; ctx: FakeCliCont
 
 describe('teambooth train', () => {
   it('trains a LoRA on the tiny model and writes it as kohya safetensors with teambooth metadata', async () => {
-    const { status, ctx } = await train([...PHOTOS, '--token', 'zxq', '--class', 'glyph', '--steps', '20', '--lr', '0.003', '--seed', '5', '--device', 'cpu', '-o', 'out/zxq.safetensors']);
+    const { status, ctx } = await train([...PHOTOS, '--token', 'zxq', '--class', 'glyph', '--steps', '20', '--lr', '0.003', '--batch-size', '2', '--seed', '5', '--device', 'cpu', '-o', 'out/zxq.safetensors']);
     expect(ctx.err).toContain('step 20/20  loss ');
     expect(status).toBe(0);
     expect(ctx.out).toMatch(/^wrote out\/zxq\.safetensors \(32 layers, rank 4, alpha 4\)\n20 steps in .* on cpu, loss \d\.\d{4} -> \d\.\d{4}, seed 5\nprompt: "a photo of zxq glyph"\n$/);
     const parsed = parseLoraFile(new Uint8Array(await readFile(join(cwd, 'out/zxq.safetensors'))));
-    expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 20, seed: 5, learningRate: 0.003, mergeMethod: 'sum' });
+    expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 20, seed: 5, learningRate: 0.003, batchSize: 2, mergeMethod: 'sum' });
     expect(parsed.info?.baseModelHash).toMatch(/^[0-9a-f]{64}$/);
     expect(parsed.metadata).toMatchObject({ ss_network_dim: '4', ss_network_alpha: '4' });
     expect(parsed.lora.layers.some((layer) => layer.up.some((v) => v !== 0))).toBe(true);
@@ -88,6 +88,9 @@ describe('teambooth train', () => {
     const missing = await train([...PHOTOS.slice(0, 2), 'photos/nope.png', '--token', 'zxq', '--class', 'dog']);
     expect(missing.status).toBe(2);
     expect(missing.ctx.err).toContain('cannot read photo photos/nope.png: ENOENT');
+    const badBatch = await train([...PHOTOS, '--token', 'zxq', '--class', 'dog', '--batch-size', '32']);
+    expect(badBatch.status).toBe(2);
+    expect(badBatch.ctx.err).toContain('--batch-size must be an integer from 1 to 16 (got "32")');
     const badRate = await train([...PHOTOS, '--token', 'zxq', '--class', 'dog', '--lr', '0']);
     expect(badRate.ctx.err).toContain('--lr must be a number above 0 and at most 1 (got "0")');
     const badToken = await train([...PHOTOS, '--token', 'z q', '--class', 'dog', '--device', 'cpu']);

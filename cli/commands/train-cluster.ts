@@ -39,6 +39,7 @@ export async function trainOnCluster(input: CommandInput<TrainClusterOptions>): 
   const { options, ctx } = input;
   refuseLocalOnly([
     ['--model', options.model !== 'tiny'],
+    ['--batch-size', options.batchSize !== undefined],
     ['--alpha', options.alpha !== undefined],
     ['--prior-weight', options.priorWeight !== undefined],
     ['--flip', options.flip === true],

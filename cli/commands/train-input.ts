@@ -23,11 +23,11 @@ export function withTrainDefaults<Flags extends Omit<TrainFlags, keyof TrainNumb
 }
 
 /**
- * The settings with the model's own defaults (its `teambooth.json`) for the number flags that were
- * not given; `parsed` was checked with the general defaults before the model was known. An alpha
- * left out follows the rank.
+ * The settings with the model's own defaults (its `teambooth.json`) for the number flags and
+ * `--batch-size` that were not given; `parsed` was checked with the general defaults before the
+ * model was known. An alpha left out follows the rank.
  */
-export function withModelDefaults(parsed: ParsedTrain, flags: TrainNumberFlags & { alpha?: string }, defaults: TrainDefaults): ParsedTrain {
+export function withModelDefaults(parsed: ParsedTrain, flags: TrainNumberFlags & { alpha?: string; batchSize?: string }, defaults: TrainDefaults): ParsedTrain {
   const rank = flags.rank === undefined ? defaults.rank : parsed.rank;
   return {
     ...parsed,
@@ -35,6 +35,7 @@ export function withModelDefaults(parsed: ParsedTrain, flags: TrainNumberFlags &
     learningRate: flags.lr === undefined ? defaults.learningRate : parsed.learningRate,
     rank,
     alpha: flags.alpha === undefined ? rank : parsed.alpha,
+    batchSize: flags.batchSize === undefined ? defaults.batchSize : parsed.batchSize,
   };
 }
 

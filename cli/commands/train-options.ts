@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { MAX_SEED } from '../../gpu-agent/pipeline/gaussian-noise.ts';
-import { DREAMBOOTH_LIMITS } from '../../gpu-agent/training/dreambooth-request.ts';
+import { DREAMBOOTH_LIMITS, TRAIN_DEFAULTS } from '../../gpu-agent/training/dreambooth-request.ts';
 import { UsageError } from '../usage-error.ts';
 
 /** The flags of `teambooth train`, as commander parses them (strings until checked). */
@@ -12,6 +12,7 @@ export interface TrainFlags {
   lr: string;
   rank: string;
   alpha?: string;
+  batchSize?: string;
   seed?: string;
   priorWeight?: string;
   classImages: string;
@@ -29,6 +30,8 @@ export interface ParsedTrain {
   learningRate: number;
   rank: number;
   alpha: number;
+  /** Subject photos per step: `--batch-size`, else the model's default (its teambooth.json), else {@link TRAIN_DEFAULTS}'. */
+  batchSize: number;
   /** Unset when `--seed` was not given (the command then draws one). */
   seed: number | undefined;
   prior?: { weight: number; classImageCount: number };
@@ -59,6 +62,7 @@ export function parseTrainFlags(photos: readonly string[], flags: TrainFlags, cw
     learningRate: numberFlag('--lr', flags.lr, 0, 1),
     rank,
     alpha: flags.alpha === undefined ? rank : numberFlag('--alpha', flags.alpha, 0, 1e4),
+    batchSize: flags.batchSize === undefined ? TRAIN_DEFAULTS.batchSize : integerFlag('--batch-size', flags.batchSize, 1, DREAMBOOTH_LIMITS.maxBatchSize),
     seed: flags.seed === undefined ? undefined : integerFlag('--seed', flags.seed, 0, MAX_SEED),
     ...(prior === undefined ? {} : { prior }),
     flip: flags.flip === true,

@@ -55,6 +55,7 @@ export const trainCommand = defineCommand<TrainOptions>({
       .option('--steps <n>', `optimizer steps (default: the model's teambooth.json, else ${TRAIN_DEFAULTS.steps})`)
       .option('--lr <x>', `AdamW learning rate (default: the model's, else ${TRAIN_DEFAULTS.learningRate})`)
       .option('--rank <n>', `LoRA rank (default: the model's, else ${TRAIN_DEFAULTS.rank})`)
+      .option('--batch-size <n>', `subject photos per optimizer step (default: the model's, else ${TRAIN_DEFAULTS.batchSize})`)
       .option('--alpha <x>', 'LoRA alpha; the branch is scaled by alpha/rank (default: the rank)')
       .option('--seed <n>', 'seed of the LoRA init, timesteps and noise (default: random, printed)')
       .option('--prior-weight <x>', 'prior preservation: weight of generated "a photo of CLASS" images in the loss (off by default)')
@@ -63,7 +64,7 @@ export const trainCommand = defineCommand<TrainOptions>({
       .addOption(new Option('--device <device>', 'where to run: auto tries CUDA, then the CPU').choices(['auto', 'cuda', 'cpu']).default('auto'))
       .option('-o, --output <file>', 'LoRA file to write (default: TOKEN-lora.safetensors)')
       .option('--json', 'print one JSON object: { output, prompt, seed, finalLoss, ... } (on the cluster: { jobId, output, prompt, seed, finalLoss })');
-    defineClusterJobFlags(command, ['--model', '--alpha', '--prior-weight', '--class-images', '--flip', '--device']);
+    defineClusterJobFlags(command, ['--model', '--batch-size', '--alpha', '--prior-weight', '--class-images', '--flip', '--device']);
   },
   async execute(input) {
     if (isClusterMode(input.options)) return trainOnCluster(input);
@@ -110,6 +111,7 @@ export const trainCommand = defineCommand<TrainOptions>({
         finalLoss: result.finalLoss,
         seed,
         learningRate: parsed.learningRate,
+        batchSize: parsed.batchSize,
         mergeMethod: 'sum',
       });
       await mkdir(dirname(parsed.output), { recursive: true });
@@ -143,6 +145,7 @@ function toRequest(parsed: ParsedTrain, images: InstanceImageFile[], seed: numbe
     learningRate: parsed.learningRate,
     rank: parsed.rank,
     alpha: parsed.alpha,
+    batchSize: parsed.batchSize,
     seed,
     flip: parsed.flip,
     ...(parsed.prior === undefined ? {} : { priorPreservation: parsed.prior }),

@@ -76,7 +76,7 @@ describe('runTrainJob', () => {
     expect(output).toMatchObject({ name: 'lora.safetensors', contentType: 'application/octet-stream' });
     const parsed = parseLoraFile(output!.bytes);
     // The learning rate and rank the job left out are the model's own defaults (its teambooth.json).
-    expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 3, seed: 5, learningRate: TINY_TRAIN_DEFAULTS.learningRate, mergeMethod: 'sum' });
+    expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 3, seed: 5, learningRate: TINY_TRAIN_DEFAULTS.learningRate, batchSize: TINY_TRAIN_DEFAULTS.batchSize, mergeMethod: 'sum' });
     expect(parsed.info?.baseModelHash).toBe(await loaded.baseModelSha256(new AbortController().signal));
     expect(parsed.metadata).toMatchObject({ ss_network_dim: String(TINY_TRAIN_DEFAULTS.rank), ss_network_alpha: String(TINY_TRAIN_DEFAULTS.rank) });
     expect(ctx.progress.map((p) => [p.step, p.total, p.phase])).toEqual([

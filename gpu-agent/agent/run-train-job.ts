@@ -40,6 +40,7 @@ export async function runTrainJob(params: TrainParams & { seed: number }, contex
         learningRate,
         rank,
         alpha: rank,
+        batchSize: defaults.batchSize,
         seed: params.seed,
         flip: false,
         ...(context.basis === null ? {} : { orthogonalSlot: { basisSeed: context.basis.seed, slot: context.basis.slot } }),
@@ -64,6 +65,7 @@ export async function runTrainJob(params: TrainParams & { seed: number }, contex
     finalLoss: result.finalLoss,
     seed: params.seed,
     learningRate,
+    batchSize: defaults.batchSize,
     mergeMethod: context.basis === null ? 'sum' : 'orthogonal',
   });
   return [{ name: 'lora.safetensors', bytes, contentType: 'application/octet-stream' }];

@@ -52,7 +52,7 @@ export interface MergeQualityReport {
   command: string;
   runtimeSeconds: number;
   sampling: { seeds: number; driftSeeds: number; steps: number; guidance: number; scheduler: string };
-  training: { steps: number; learningRate: number; rank: number; alpha: number; basisSeed: number };
+  training: { steps: number; learningRate: number; rank: number; alpha: number; batchSize: number; basisSeed: number };
   keepLast: number;
   subjects: readonly MergeQualitySubject[];
   methods: readonly MergeMethodResult[];
@@ -158,7 +158,7 @@ export function renderMergeQualitySection(report: MergeQualityReport): string {
   lines.push('| | |', '|---|---|');
   lines.push(`| date | ${report.date} |`, `| machine | ${report.machine} |`);
   lines.push(`| subjects, in merge order | ${subjects.map((s) => `${s.name} (\`${s.token} ${s.classNoun}\`)`).join(', ')} |`);
-  lines.push(`| fine-tunes | the model's defaults: ${training.steps} steps, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}; seed i for subject i; orthogonal basis seed ${training.basisSeed}, slot i |`);
+  lines.push(`| fine-tunes | the model's defaults: ${training.steps} steps of ${training.batchSize} photos, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}; seed i for subject i; orthogonal basis seed ${training.basisSeed}, slot i |`);
   lines.push(`| sampling | seeds 0..${sampling.seeds - 1} per subject prompt, ${sampling.steps} ${sampling.scheduler} steps, guidance ${sampling.guidance}; base drift on the 48 base prompts at seeds 0..${sampling.driftSeeds - 1} |`);
   lines.push(`| retention | keep last ${report.keepLast}: after each merge the model is rebuilt from the base with the last ${report.keepLast} subjects' LoRAs only |`);
   lines.push(`| runtime | ${report.runtimeSeconds.toFixed(0)} s |`, '');
@@ -178,7 +178,7 @@ export function renderMergeQualitySection(report: MergeQualityReport): string {
   const orthogonal = methodResult(report, 'orthogonal');
   subjects.forEach((s, i) => {
     const cells = report.methods.flatMap((m) => [sim(m.solo[i]!), sim(finalFidelity(m, i)), pct(keptShare(m, i))]);
-    lines.push(`| ${s.name} | "${s.prompt}" | ${sim(s.baseFidelity)} | ${cells.join(' | ')} | ${(finalFidelity(orthogonal, i).value / finalFidelity(sum, i).value).toFixed(3)} |`);
+    lines.push(`| ${s.name} | "${s.prompt}" | ${sim(s.baseFidelity)} | ${cells.join(' | ')} | ${ratioCell(finalFidelity(orthogonal, i).value, finalFidelity(sum, i).value)} |`);
   });
   const pooled = report.methods.flatMap((m) => {
     const solo = pooledFigure(m.solo);
@@ -231,4 +231,9 @@ export function renderMergeQualitySection(report: MergeQualityReport): string {
 
 function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+}
+
+/** orthogonal/sum of one subject; a sum of 0 (the merged model never drew the subject) has no ratio. */
+function ratioCell(orthogonal: number, sum: number): string {
+  return sum > 0 ? (orthogonal / sum).toFixed(3) : 'n/a (sum 0)';
 }

@@ -35,7 +35,7 @@ export interface QualityReport {
   command: string;
   runtimeSeconds: number;
   sampling: { seeds: number; steps: number; guidance: number; scheduler: string };
-  training: { steps: number; learningRate: number; rank: number; alpha: number; seed: number };
+  training: { steps: number; learningRate: number; rank: number; alpha: number; batchSize: number; seed: number };
   base: { promptFidelity: Figure; background: Figure; colour: Figure; shape: Figure };
   subjects: readonly QualitySubjectResult[];
   /** Path of the grid image, relative to the markdown file. */
@@ -100,7 +100,7 @@ export function renderQualityMarkdown(report: QualityReport): string {
   lines.push(`| model | \`${report.modelId}\` |`);
   lines.push(`| model weights (SHA-256) | ${report.weights === 'random' ? 'none: seeded random init (no trained weights committed)' : `\`${report.weights}\``} |`);
   lines.push(`| sampling | seeds 0..${sampling.seeds - 1} per prompt, ${sampling.steps} ${sampling.scheduler} steps, guidance ${sampling.guidance} |`);
-  lines.push(`| fine-tunes | \`teambooth train\` defaults: ${training.steps} steps, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}, seed ${training.seed}, every fixture photo |`);
+  lines.push(`| fine-tunes | \`teambooth train\` defaults: ${training.steps} steps of ${training.batchSize} photos, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}, seed ${training.seed}, every fixture photo |`);
   lines.push(`| runtime | ${report.runtimeSeconds.toFixed(0)} s |`, '');
   for (const note of report.notes) lines.push(`> ${note}`, '');
 

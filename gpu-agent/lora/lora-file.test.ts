@@ -11,7 +11,7 @@ import { compare, runGraph, unetFeeds, withRandomUp } from './testing/lora-test-
 import { torchStyleUnetFragment } from './testing/torch-style-unet-fragment.ts';
 
 const fragment = torchStyleUnetFragment();
-const info: TeamboothLoraInfo = { token: 'zxq', classWord: 'dog', baseModelHash: 'ab'.repeat(32), steps: 400, finalLoss: 0.0831, seed: 42, learningRate: 1e-4, mergeMethod: 'orthogonal' };
+const info: TeamboothLoraInfo = { token: 'zxq', classWord: 'dog', baseModelHash: 'ab'.repeat(32), steps: 400, finalLoss: 0.0831, seed: 42, learningRate: 1e-4, batchSize: 4, mergeMethod: 'orthogonal' };
 
 describe('LoRA files', () => {
   const lora = withRandomUp(initLoraWeights(findLoraTargets(fragment), { rank: 4, alpha: 2, seed: 9 }), 4, 0.1);

@@ -15,6 +15,8 @@ export interface TeamboothLoraInfo {
   finalLoss: number;
   seed: number;
   learningRate?: number;
+  /** Subject photos per optimizer step. */
+  batchSize?: number;
   /** How the cluster should merge it (`orthogonal`: only `up` was trained against a fixed `down`). */
   mergeMethod?: 'sum' | 'orthogonal';
 }
@@ -39,6 +41,7 @@ const INFO_KEYS = {
   finalLoss: 'teambooth_final_loss',
   seed: 'teambooth_seed',
   learningRate: 'teambooth_learning_rate',
+  batchSize: 'teambooth_batch_size',
   mergeMethod: 'teambooth_merge_method',
 } as const;
 
@@ -130,6 +133,7 @@ function parseInfo(metadata: Readonly<Record<string, string>>): TeamboothLoraInf
   const seed = Number(get(INFO_KEYS.seed));
   if (token === undefined || classWord === undefined || baseModelHash === undefined || !Number.isFinite(steps) || !Number.isFinite(finalLoss) || !Number.isFinite(seed)) return undefined;
   const learningRate = Number(get(INFO_KEYS.learningRate));
+  const batchSize = Number(get(INFO_KEYS.batchSize));
   const mergeMethod = get(INFO_KEYS.mergeMethod);
   return {
     token,
@@ -139,6 +143,7 @@ function parseInfo(metadata: Readonly<Record<string, string>>): TeamboothLoraInf
     finalLoss,
     seed,
     ...(Number.isFinite(learningRate) && get(INFO_KEYS.learningRate) !== undefined ? { learningRate } : {}),
+    ...(Number.isInteger(batchSize) && batchSize > 0 ? { batchSize } : {}),
     ...(mergeMethod === 'sum' || mergeMethod === 'orthogonal' ? { mergeMethod } : {}),
   };
 }

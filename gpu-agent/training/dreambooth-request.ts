@@ -35,7 +35,7 @@ export interface DreamBoothRequest {
    * subject; turn it on for subjects that look the same either way, like most animals).
    */
   flip?: boolean;
-  /** Subject rows per step (default 1, as DreamBooth trains). */
+  /** Subject rows per step (default {@link TRAIN_DEFAULTS}' 1, as DreamBooth trains). */
   batchSize?: number;
   /** Layers to adapt, by the last segments of their module paths (default the attention projections). */
   modules?: readonly string[];
@@ -60,7 +60,7 @@ export class DreamBoothRequestError extends Error {
  * Settings a fine-tune uses when its requester leaves them out (the `teambooth train` flags and
  * cluster train jobs): those commonly used for DreamBooth-LoRA on Stable Diffusion 1.5.
  */
-export const TRAIN_DEFAULTS = { steps: 400, learningRate: 1e-4, rank: 4, classImages: 8 } as const;
+export const TRAIN_DEFAULTS = { steps: 400, learningRate: 1e-4, rank: 4, batchSize: 1, classImages: 8 } as const;
 
 /** Bounds of a request. */
 export const DREAMBOOTH_LIMITS = { maxSteps: 20_000, maxRank: 256, maxBatchSize: 16, maxClassImages: 200 } as const;

@@ -8,11 +8,13 @@ export interface TrainDefaults {
   steps: number;
   learningRate: number;
   rank: number;
+  /** Subject photos per optimizer step. */
+  batchSize: number;
 }
 
 /**
  * The optional file at a model directory's root where a model states its own fine-tune defaults
- * (`{"trainDefaults": {"steps": 300, "learningRate": 0.002, "rank": 4}}`); diffusers ignores it.
+ * (`{"trainDefaults": {"steps": 300, "learningRate": 0.002, "rank": 4, "batchSize": 8}}`); diffusers ignores it.
  * A model without it gets {@link TRAIN_DEFAULTS}, the usual DreamBooth-LoRA settings for SD 1.5.
  */
 export const MODEL_SETTINGS_FILE = 'teambooth.json';
@@ -23,6 +25,7 @@ const settingsSchema = z.looseObject({
       steps: z.int().min(1).max(DREAMBOOTH_LIMITS.maxSteps),
       learningRate: z.number().gt(0).max(1),
       rank: z.int().min(1).max(DREAMBOOTH_LIMITS.maxRank),
+      batchSize: z.int().min(1).max(DREAMBOOTH_LIMITS.maxBatchSize),
     })
     .partial()
     .optional(),
@@ -30,12 +33,11 @@ const settingsSchema = z.looseObject({
 
 /** The fine-tune defaults of the model in `directory`; a malformed settings file is an error naming it. */
 export async function readTrainDefaults(directory: string, signal?: AbortSignal): Promise<TrainDefaults> {
-  const base: TrainDefaults = { steps: TRAIN_DEFAULTS.steps, learningRate: TRAIN_DEFAULTS.learningRate, rank: TRAIN_DEFAULTS.rank };
   let text: string;
   try {
     text = await readFile(join(directory, MODEL_SETTINGS_FILE), { encoding: 'utf8', ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return base;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return generalDefaults();
     throw error;
   }
   return parseTrainDefaults(text, join(directory, MODEL_SETTINGS_FILE));
@@ -51,5 +53,9 @@ export function parseTrainDefaults(text: string, source: string): TrainDefaults 
   }
   const parsed = settingsSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${source} is not valid: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
-  return { steps: TRAIN_DEFAULTS.steps, learningRate: TRAIN_DEFAULTS.learningRate, rank: TRAIN_DEFAULTS.rank, ...parsed.data.trainDefaults };
+  return { ...generalDefaults(), ...parsed.data.trainDefaults };
+}
+
+function generalDefaults(): TrainDefaults {
+  return { steps: TRAIN_DEFAULTS.steps, learningRate: TRAIN_DEFAULTS.learningRate, rank: TRAIN_DEFAULTS.rank, batchSize: TRAIN_DEFAULTS.batchSize };
 }

@@ -12,7 +12,7 @@ import { resolveSchedulerSettings } from '../schedulers/scheduler-config.ts';
 import { defaultAdamWSettings } from './append-adamw.ts';
 import { createBatchSampler } from './batch-sampler.ts';
 import { buildLoraTrainingGraph } from './build-training-graph.ts';
-import { validateDreamBoothRequest, type DreamBoothRequest } from './dreambooth-request.ts';
+import { TRAIN_DEFAULTS, validateDreamBoothRequest, type DreamBoothRequest } from './dreambooth-request.ts';
 import { encodeTrainingData } from './encode-training-data.ts';
 import { createLoraTrainingSession } from './lora-training-session.ts';
 
@@ -104,7 +104,7 @@ export async function trainDreamBoothLora(model: StableDiffusionModel, request: 
     const schedule = new NoiseSchedule(settings);
     const sampler = createBatchSampler({
       data,
-      batchSize: request.batchSize ?? 1,
+      batchSize: request.batchSize ?? TRAIN_DEFAULTS.batchSize,
       ...(request.priorPreservation === undefined ? {} : { priorWeight: request.priorPreservation.weight }),
       seed: request.seed,
       scheduler,
