@@ -18,7 +18,8 @@ import { measureSubjectFidelity } from './subject-fidelity.ts';
 const SUBJECT = fileURLToPath(new URL('../../test/fixtures/subjects/lightning/', import.meta.url));
 /**
  * A short fine-tune: a fifth of the steps of `teambooth train`'s defaults for the tiny model (1000
- * at 5e-3, from its `teambooth.json`), at a learning rate high enough for them to count.
+ * steps of 8 photos at 2.5e-3, from its `teambooth.json`), one photo per step, at a learning rate
+ * high enough for them to count.
  */
 const FINE_TUNE = { steps: 200, learningRate: 3e-3, rank: 4, alpha: 4, seed: 1 } as const;
 const SAMPLING = { steps: 10, guidanceScale: 7.5 } as const;
