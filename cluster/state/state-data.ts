@@ -73,9 +73,9 @@ export interface StateParts {
 }
 
 /**
- * Merge settings of a new cluster: `sum` merges (in the tiny world they keep 73% of each subject's
- * solo fidelity after seven merges, `orthogonal` 42%: docs/quality.md), every subject kept, a
- * fixed basis seed for clusters that switch to `orthogonal`.
+ * Merge settings of a new cluster: `sum` merges, every subject kept, a fixed basis seed for
+ * clusters that switch to `orthogonal`. In the tiny world neither method keeps seven merged
+ * subjects clearly above the base model's own score for them (docs/quality.md, "Merging subjects").
  */
 export function defaultMergeSettings(): MergeSettings {
   return { method: 'sum', basisSeed: 0x7eab_b007, keepLastSubjects: null, paused: false };
