@@ -90,7 +90,7 @@ try {
   logger.info({ promptFidelity: basePrompts.all.value }, 'base model measured');
 
   const defaults = await readTrainDefaults(modelDir);
-  const training = { steps: defaults.steps, learningRate: defaults.learningRate, rank: defaults.rank, alpha: defaults.rank, batchSize: defaults.batchSize };
+  const training = { ...defaults, alpha: defaults.rank };
   const trained = new Map<MergeMethodName, { loras: LoraWeights[]; seconds: number[]; losses: number[]; norms: number[] }>();
   for (const method of METHODS) {
     const out = { loras: [] as LoraWeights[], seconds: [] as number[], losses: [] as number[], norms: [] as number[] };

@@ -90,7 +90,7 @@ try {
 
   // `teambooth train`'s defaults for this model: the settings in its teambooth.json.
   const defaults = await readTrainDefaults(modelDir);
-  const training = { steps: defaults.steps, learningRate: defaults.learningRate, rank: defaults.rank, alpha: defaults.rank, batchSize: defaults.batchSize, seed: TRAIN_SEED };
+  const training = { ...defaults, alpha: defaults.rank, seed: TRAIN_SEED };
   const subjects: QualitySubjectResult[] = [];
   const subjectRows: RgbImage[][] = [];
   for (const [index, fixture] of fixtures.entries()) {

@@ -1,6 +1,6 @@
 import type { BaseDrift } from './base-drift.ts';
 import type { Figure } from './figure.ts';
-import { pooledFigure } from './quality-markdown.ts';
+import { fineTuneSettings, pooledFigure } from './quality-markdown.ts';
 import type { SubjectConfusion } from './subject-confusion.ts';
 
 /** How subjects' LoRAs were trained and summed into one model. */
@@ -158,7 +158,7 @@ export function renderMergeQualitySection(report: MergeQualityReport): string {
   lines.push('| | |', '|---|---|');
   lines.push(`| date | ${report.date} |`, `| machine | ${report.machine} |`);
   lines.push(`| subjects, in merge order | ${subjects.map((s) => `${s.name} (\`${s.token} ${s.classNoun}\`)`).join(', ')} |`);
-  lines.push(`| fine-tunes | the model's defaults: ${training.steps} steps of ${training.batchSize} photos, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}; seed i for subject i; orthogonal basis seed ${training.basisSeed}, slot i |`);
+  lines.push(`| fine-tunes | the model's defaults: ${fineTuneSettings(training)}; seed i for subject i; orthogonal basis seed ${training.basisSeed}, slot i |`);
   lines.push(`| sampling | seeds 0..${sampling.seeds - 1} per subject prompt, ${sampling.steps} ${sampling.scheduler} steps, guidance ${sampling.guidance}; base drift on the 48 base prompts at seeds 0..${sampling.driftSeeds - 1} |`);
   lines.push(`| retention | keep last ${report.keepLast}: after each merge the model is rebuilt from the base with the last ${report.keepLast} subjects' LoRAs only |`);
   lines.push(`| runtime | ${report.runtimeSeconds.toFixed(0)} s |`, '');

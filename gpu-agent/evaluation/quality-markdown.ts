@@ -100,7 +100,7 @@ export function renderQualityMarkdown(report: QualityReport): string {
   lines.push(`| model | \`${report.modelId}\` |`);
   lines.push(`| model weights (SHA-256) | ${report.weights === 'random' ? 'none: seeded random init (no trained weights committed)' : `\`${report.weights}\``} |`);
   lines.push(`| sampling | seeds 0..${sampling.seeds - 1} per prompt, ${sampling.steps} ${sampling.scheduler} steps, guidance ${sampling.guidance} |`);
-  lines.push(`| fine-tunes | \`teambooth train\` defaults: ${training.steps} steps of ${training.batchSize} photos, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}, seed ${training.seed}, every fixture photo |`);
+  lines.push(`| fine-tunes | \`teambooth train\` defaults: ${fineTuneSettings(training)}, seed ${training.seed}, every fixture photo |`);
   lines.push(`| runtime | ${report.runtimeSeconds.toFixed(0)} s |`, '');
   for (const note of report.notes) lines.push(`> ${note}`, '');
 
@@ -140,4 +140,9 @@ export function renderQualityMarkdown(report: QualityReport): string {
   for (const line of report.gridLegend) lines.push(`- ${line}`);
   lines.push('', 'Every image is 64x64, upscaled with nearest-neighbour sampling. Regenerate this page with `npm run quality:report` (add `-- --subjects smiley,key --seeds 1` for a quick run).', '');
   return lines.join('\n');
+}
+
+/** A fine-tune's settings as the reports print them: "1000 steps of 8 photos, learning rate 0.0025, rank 4, alpha 4". */
+export function fineTuneSettings(training: { steps: number; batchSize: number; learningRate: number; rank: number; alpha: number }): string {
+  return `${training.steps} steps of ${training.batchSize} photos, learning rate ${training.learningRate}, rank ${training.rank}, alpha ${training.alpha}`;
 }
