@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +90,16 @@ describe('materializeModel', () => {
   it('refuses a manifest entry whose path would leave the directory', async () => {
     const evil = { ...manifest, tensors: { ...manifest.tensors, 'files/../escape.json': manifest.tensors['files/teambooth.json']! } };
     await expect(materializeModel(evil, (hash) => store.getVerified(hash), join(dir, 'evil'))).rejects.toThrow(/is not a plain relative path/);
+    expect(await readdir(dir)).not.toContain('evil');
+  });
+
+  it('leaves neither the target nor a partial directory behind when a fetch fails', async () => {
+    const missing = manifest.tensors['files/unet/config.json']!.sha256;
+    const fetchTensor = async (hash: string): Promise<Uint8Array> => {
+      if (hash === missing) throw new Error('tensor unavailable');
+      return store.getVerified(hash);
+    };
+    await expect(materializeModel(manifest, fetchTensor, join(dir, 'broken'), { concurrency: 8 })).rejects.toThrow('tensor unavailable');
+    expect((await readdir(dir)).filter((name) => name === 'broken' || name.startsWith('.materializing-'))).toEqual([]);
   });
 });

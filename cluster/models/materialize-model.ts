@@ -28,6 +28,10 @@ export async function materializeModel(manifest: ModelManifest, fetchTensor: Fet
   const signal = options.signal;
   const concurrency = options.concurrency ?? 4;
   if (await exists(to)) throw new Error(`${to} already exists; choose a new folder for model version ${manifest.version}`);
+  const names = Object.keys(manifest.tensors);
+  // Every path is checked before anything is fetched or written.
+  const files = names.filter((name) => name.startsWith(ENTRY_PREFIX.file)).map((name) => ({ name, path: checkRelativePath(name.slice(ENTRY_PREFIX.file.length), name) }));
+  const graphs = names.filter((name) => name.startsWith(ENTRY_PREFIX.graph) && name.endsWith('.onnx')).map((name) => ({ name, path: checkRelativePath(name.slice(ENTRY_PREFIX.graph.length), name) }));
   await mkdir(dirname(to), { recursive: true });
   const temporary = await mkdtemp(join(dirname(to), '.materializing-'));
   const fetch = (name: string): Promise<Uint8Array> => fetchTensor(manifest.tensors[name]!.sha256, signal);
@@ -36,12 +40,9 @@ export async function materializeModel(manifest: ModelManifest, fetchTensor: Fet
     await writeFile(join(temporary, path), bytes, signal === undefined ? {} : { signal });
   };
   try {
-    const names = Object.keys(manifest.tensors);
-    const files = names.filter((name) => name.startsWith(ENTRY_PREFIX.file));
-    await mapConcurrent(files, concurrency, async (name) => write(checkRelativePath(name.slice(ENTRY_PREFIX.file.length), name), await fetch(name)));
-    for (const name of names.filter((n) => n.startsWith(ENTRY_PREFIX.graph) && n.endsWith('.onnx'))) {
+    await mapConcurrent(files, concurrency, async ({ name, path }) => write(path, await fetch(name)));
+    for (const { name, path } of graphs) {
       signal?.throwIfAborted();
-      const path = checkRelativePath(name.slice(ENTRY_PREFIX.graph.length), name);
       await writeGraph(temporary, path, await fetch(name), manifest, fetch, concurrency);
     }
     await rename(temporary, to);
