@@ -37,7 +37,7 @@ describe('teambooth train', () => {
     const { status, ctx } = await train([...PHOTOS, '--token', 'zxq', '--class', 'glyph', '--steps', '20', '--lr', '0.003', '--batch-size', '2', '--seed', '5', '--device', 'cpu', '-o', 'out/zxq.safetensors']);
     expect(ctx.err).toContain('step 20/20  loss ');
     expect(status).toBe(0);
-    expect(ctx.out).toMatch(/^wrote out\/zxq\.safetensors \(32 layers, rank 4, alpha 4\)\n20 steps in .* on cpu, loss \d\.\d{4} -> \d\.\d{4}, seed 5\nprompt: "a photo of zxq glyph"\n$/);
+    expect(ctx.out).toMatch(/^wrote out\/zxq\.safetensors \(32 layers, rank 4, alpha 4\)\n20 steps of 2 photos at learning rate 0\.003 in .* on cpu, loss \d\.\d{4} -> \d\.\d{4}, seed 5\nprompt: "a photo of zxq glyph"\n$/);
     const parsed = parseLoraFile(new Uint8Array(await readFile(join(cwd, 'out/zxq.safetensors'))));
     expect(parsed.info).toMatchObject({ token: 'zxq', classWord: 'glyph', steps: 20, seed: 5, learningRate: 0.003, batchSize: 2, mergeMethod: 'sum' });
     expect(parsed.info?.baseModelHash).toMatch(/^[0-9a-f]{64}$/);
@@ -49,7 +49,7 @@ describe('teambooth train', () => {
     const { status, ctx } = await train([...PHOTOS, '--token', 'qjx', '--class', 'glyph', '--steps', '3', '--rank', '2', '--alpha', '1', '--device', 'cpu', '--json']);
     expect(status).toBe(0);
     const view = JSON.parse(ctx.out);
-    expect(view).toMatchObject({ output: join(cwd, 'qjx-lora.safetensors'), prompt: 'a photo of qjx glyph', steps: 3, layers: 32, rank: 2, alpha: 1, provider: 'cpu', skippedSteps: 0 });
+    expect(view).toMatchObject({ output: join(cwd, 'qjx-lora.safetensors'), prompt: 'a photo of qjx glyph', steps: 3, batchSize: 8, learningRate: 0.0025, layers: 32, rank: 2, alpha: 1, provider: 'cpu', skippedSteps: 0 });
     expect(Number.isInteger(view.seed)).toBe(true);
     expect((await stat(view.output)).isFile()).toBe(true);
   });

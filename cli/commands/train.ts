@@ -23,6 +23,9 @@ export interface TrainView {
   prompt: string;
   seed: number;
   steps: number;
+  /** Photos per step. */
+  batchSize: number;
+  learningRate: number;
   layers: number;
   rank: number;
   alpha: number;
@@ -158,6 +161,8 @@ function toView(parsed: ParsedTrain, result: DreamBoothResult, seed: number, bas
     prompt: result.prompt,
     seed,
     steps: parsed.steps,
+    batchSize: parsed.batchSize,
+    learningRate: parsed.learningRate,
     layers: result.lora.layers.length,
     rank: parsed.rank,
     alpha: parsed.alpha,
@@ -175,7 +180,7 @@ function render(view: TrainView, cwd: string): string {
   const seconds = (view.timings.trainMs / 1000).toFixed(1);
   return [
     `wrote ${shown} (${view.layers} layers, rank ${view.rank}, alpha ${view.alpha})`,
-    `${view.steps} steps in ${seconds} s (${view.timings.stepsPerSecond.toFixed(1)} steps/s) on ${view.provider}, loss ${view.firstLoss.toFixed(4)} -> ${view.finalLoss.toFixed(4)}, seed ${view.seed}`,
+    `${view.steps} steps of ${view.batchSize} photo${view.batchSize === 1 ? '' : 's'} at learning rate ${view.learningRate} in ${seconds} s (${view.timings.stepsPerSecond.toFixed(1)} steps/s) on ${view.provider}, loss ${view.firstLoss.toFixed(4)} -> ${view.finalLoss.toFixed(4)}, seed ${view.seed}`,
     `prompt: "${view.prompt}"`,
     '',
   ].join('\n');
