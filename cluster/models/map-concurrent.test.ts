@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { deferred } from '../../test/support/deferred.ts';
 import { mapConcurrent } from './map-concurrent.ts';
-
-/** A promise the test settles by hand. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = (): void => undefined;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe('mapConcurrent', () => {
   it('keeps input order with at most `limit` calls in flight', async () => {

@@ -28,10 +28,13 @@ export async function materializeModel(manifest: ModelManifest, fetchTensor: Fet
   const signal = options.signal;
   const concurrency = options.concurrency ?? 4;
   if (await exists(to)) throw new Error(`${to} already exists; choose a new folder for model version ${manifest.version}`);
-  const names = Object.keys(manifest.tensors);
   // Every path is checked before anything is fetched or written.
-  const files = names.filter((name) => name.startsWith(ENTRY_PREFIX.file)).map((name) => ({ name, path: checkRelativePath(name.slice(ENTRY_PREFIX.file.length), name) }));
-  const graphs = names.filter((name) => name.startsWith(ENTRY_PREFIX.graph) && name.endsWith('.onnx')).map((name) => ({ name, path: checkRelativePath(name.slice(ENTRY_PREFIX.graph.length), name) }));
+  const entries = (prefix: string, suffix = ''): { name: string; path: string }[] =>
+    Object.keys(manifest.tensors)
+      .filter((name) => name.startsWith(prefix) && name.endsWith(suffix))
+      .map((name) => ({ name, path: checkRelativePath(name.slice(prefix.length), name) }));
+  const files = entries(ENTRY_PREFIX.file);
+  const graphs = entries(ENTRY_PREFIX.graph, '.onnx');
   await mkdir(dirname(to), { recursive: true });
   const temporary = await mkdtemp(join(dirname(to), '.materializing-'));
   const fetch = (name: string): Promise<Uint8Array> => fetchTensor(manifest.tensors[name]!.sha256, signal);

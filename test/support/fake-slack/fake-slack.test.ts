@@ -9,15 +9,9 @@ import {
   startBoltTestApp,
   type BoltTestApp,
 } from './index.ts';
+import { deferred } from '../deferred.ts';
 
 const SIGNING_SECRET = 'fake-signing-secret';
-
-/** A promise with its resolve function, to hold a handler until the test lets it go on. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe('FakeSlack with a real Bolt app', () => {
   let fake: FakeSlack;
