@@ -157,10 +157,10 @@ if (evalSeeds > 0) {
   const model = await loadStableDiffusionModel(modelDir, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
   try {
     const fidelity = await measurePromptFidelity(pipelineImageSource(model, { steps: 20, guidanceScale: number('guidance') }), { seeds: evalSeeds });
-    const { all, background, colour, shape } = fidelity;
+    const { all, background, colour, shape, shapeBySize } = fidelity;
     const vae = await modelRoundTrip(model, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
     const autoencoderFidelity = await measureAutoencoderFidelity(vae.roundTrip).finally(() => vae.close());
-    console.log(JSON.stringify({ promptFidelity: { all, background, colour, shape }, autoencoderFidelity, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
+    console.log(JSON.stringify({ promptFidelity: { all, background, colour, shape, shapeBySize }, autoencoderFidelity, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
   } finally {
     await model.release();
   }

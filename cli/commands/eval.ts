@@ -155,6 +155,9 @@ function render(view: EvalView): string {
   add('  background colour', f.backgroundAccuracy, percent);
   add('  foreground colour', f.colourAccuracy, percent);
   add('  shape', f.shapeAccuracy, percent);
+  add('    small shapes', f.shapeAccuracySmall, percent);
+  add('    medium shapes', f.shapeAccuracyMedium, percent);
+  add('    large shapes', f.shapeAccuracyLarge, percent);
   add('base prompt fidelity', f.basePromptFidelity, percent);
   add('base drift', f.baseDrift, points);
   add('subject fidelity', f.subjectFidelity, similarity);

@@ -7,9 +7,9 @@ import type { StableDiffusionModel } from '../pipeline/model-directory.ts';
 import { encodeImage, toPrepared } from '../training/encode-training-data.ts';
 import { datasetSample } from '../tiny-world/dataset.ts';
 import { TinyWorldOracle } from '../tiny-world/oracle.ts';
-import { SIZE_CLASSES, type TinySizeClass } from '../tiny-world/size-classes.ts';
+import type { TinySizeClass } from '../tiny-world/size-classes.ts';
 import type { Figure } from './figure.ts';
-import { attributeFigures, matchAttributes, type AttributeMatch } from './prompt-fidelity.ts';
+import { attributeFigures, matchAttributes, shapeBySize, type AttributeMatch } from './prompt-fidelity.ts';
 
 /** An image through a model's VAE: encoded, then decoded. */
 export type RoundTrip = (image: RgbImage, signal?: AbortSignal) => Promise<RgbImage>;
@@ -51,8 +51,7 @@ export async function measureAutoencoderFidelity(roundTrip: RoundTrip, options: 
     const { image, labels } = datasetSample(seed, i);
     matches.push({ ...matchAttributes(oracle, await roundTrip(image, options.signal), labels), size: labels.size });
   }
-  const shapeBySize = Object.fromEntries(SIZE_CLASSES.map((size) => [size, attributeFigures(matches.filter((m) => m.size === size)).shape])) as Record<TinySizeClass, Figure>;
-  return { ...attributeFigures(matches), shapeBySize };
+  return { ...attributeFigures(matches), shapeBySize: shapeBySize(matches) };
 }
 
 /**

@@ -21,6 +21,10 @@ export interface EvaluationFigures {
   backgroundAccuracy: Figure;
   colourAccuracy: Figure;
   shapeAccuracy: Figure;
+  /** Shape accuracy on the prompts that ask for a small, medium or large shape. */
+  shapeAccuracySmall: Figure;
+  shapeAccuracyMedium: Figure;
+  shapeAccuracyLarge: Figure;
   /** Mean subject similarity of "a photo of <token> <class>" (needs a subject). */
   subjectFidelity?: Figure;
   /** The same prompt on the base model (needs a subject and a base model). */
@@ -82,6 +86,9 @@ export async function evaluateModel(options: ModelEvaluationOptions): Promise<Mo
     backgroundAccuracy: promptFidelity.background,
     colourAccuracy: promptFidelity.colour,
     shapeAccuracy: promptFidelity.shape,
+    shapeAccuracySmall: promptFidelity.shapeBySize.small,
+    shapeAccuracyMedium: promptFidelity.shapeBySize.medium,
+    shapeAccuracyLarge: promptFidelity.shapeBySize.large,
   };
   const evaluation: ModelEvaluation = { figures, promptFidelity };
   if (options.base !== undefined) {

@@ -53,7 +53,20 @@ describe('quality report', () => {
     runtimeSeconds: 100,
     sampling: { seeds: 4, steps: 20, guidance: 7.5, scheduler: 'ddim' },
     training: { steps: 400, learningRate: 1e-4, rank: 4, alpha: 4, batchSize: 1, seed: 0 },
-    base: { promptFidelity: { value: fidelity, images: 192 }, background: { value: 1, images: 192 }, colour: { value: 1, images: 192 }, shape: { value: fidelity, images: 192 } },
+    base: {
+      promptFidelity: { value: fidelity, images: 192 },
+      background: { value: 1, images: 192 },
+      colour: { value: 1, images: 192 },
+      shape: { value: fidelity, images: 192 },
+      shapeBySize: { small: { value: 0.25, images: 64 }, medium: { value: 0.5, images: 64 }, large: { value: 0.75, images: 64 } },
+    },
+    autoencoder: {
+      all: { value: 0.6, images: 240 },
+      background: { value: 1, images: 240 },
+      colour: { value: 0.9, images: 240 },
+      shape: { value: 0.62, images: 240 },
+      shapeBySize: { small: { value: 0.33, images: 88 }, medium: { value: 0.62, images: 63 }, large: { value: 0.91, images: 89 } },
+    },
     subjects,
     gridFile: 'quality-grid.png',
     gridLegend: ['rows'],
@@ -77,6 +90,8 @@ describe('quality report', () => {
     expect(text).toContain(`| model weights (SHA-256) | \`${'f'.repeat(64)}\` |`);
     expect(text).toContain('| base prompt fidelity | at least 80 % | 85.0 % (192 images) | yes |');
     expect(text).toContain('| smiley | "a photo of zxq glyph" | 0.800 (4) | 0.300 (4) | 75.0 % (16) | 0.800 (16) | 80.0 % (192) | -5.0 points (384) | 6.0 s | 30 s |');
+    expect(text).toContain('| prompt fidelity (all three) | 85.0 % | 192 | 60.0 % | 240 |');
+    expect(text).toContain('| shape: large (radius 17.5 to 23 px) | 75.0 % | 64 | 91.0 % | 89 |');
     expect(text).toContain('![generated images](quality-grid.png)');
   });
 });

@@ -68,6 +68,20 @@ describe('measurePromptFidelity', () => {
     expect(result.shape.value).toBe(1);
   });
 
+  it('splits shape accuracy by the asked size: a model that draws every small shape as a ring loses shape on small prompts only', async () => {
+    const ringsWhenSmall: ImageSource = async (request) => {
+      const p = PROMPTS.get(request.prompt)!;
+      const [min, max] = SIZE_RADII[p.size];
+      return renderShape({ ...p, shape: p.size === 'small' ? 'ring' : p.shape, ...placement(request.seed, (min + max) / 2) });
+    };
+    const result = await measurePromptFidelity(ringsWhenSmall, { seeds: 1, oracle });
+    // The 48 prompts ask for each size 16 times; one of the 16 small ones asks for a ring.
+    expect(result.shapeBySize).toEqual({ small: { value: 1 / 16, images: 16 }, medium: { value: 1, images: 16 }, large: { value: 1, images: 16 } });
+    expect(result.shape).toEqual({ value: 33 / 48, images: 48 });
+    const figures = (await evaluateModel({ source: ringsWhenSmall, seeds: 1, oracle })).figures;
+    expect([figures.shapeAccuracySmall, figures.shapeAccuracyMedium, figures.shapeAccuracyLarge]).toEqual([result.shapeBySize.small, result.shapeBySize.medium, result.shapeBySize.large]);
+  });
+
   it('asks the source for seeds 0..N-1 of each prompt, in order, and stops when aborted', async () => {
     const asked: ImageRequest[] = [];
     const prompts: EvaluationPrompt[] = evaluationPrompts().slice(0, 2);
@@ -136,7 +150,7 @@ describe('baseDrift and evaluateModel', () => {
   it('gives only the figures that apply: prompt fidelity alone, or everything with a base model and a subject', async () => {
     const prompts = evaluationPrompts().slice(0, 6);
     const alone = await evaluateModel({ source: faithfulModel, seeds: 1, prompts, oracle });
-    expect(Object.keys(alone.figures).sort()).toEqual(['backgroundAccuracy', 'colourAccuracy', 'promptFidelity', 'shapeAccuracy']);
+    expect(Object.keys(alone.figures).sort()).toEqual(['backgroundAccuracy', 'colourAccuracy', 'promptFidelity', 'shapeAccuracy', 'shapeAccuracyLarge', 'shapeAccuracyMedium', 'shapeAccuracySmall']);
     const both: ImageSource = async (r) => (PROMPTS.has(r.prompt) ? faithfulModel(r) : subjectModel()(r));
     const stages = new Set<string>();
     const full = await evaluateModel({ source: both, base: { source: both }, subject, seeds: 2, prompts, oracle, onProgress: (p) => stages.add(p.stage) });

@@ -3,6 +3,7 @@ import type { TinyColour, TinyShape } from '../tokenizer/tiny-world-words.ts';
 import { evaluationPrompts } from '../tiny-world/evaluation-prompts.ts';
 import type { EvaluationPrompt } from '../tiny-world/evaluation-prompts.ts';
 import { TinyWorldOracle } from '../tiny-world/oracle.ts';
+import { SIZE_CLASSES, type TinySizeClass } from '../tiny-world/size-classes.ts';
 import { evaluationSeeds } from './evaluation-run.ts';
 import type { EvaluationRun } from './evaluation-run.ts';
 import { shareFigure } from './figure.ts';
@@ -23,6 +24,8 @@ export interface AttributeMatch {
 export interface PromptFidelityCase extends AttributeMatch {
   prompt: string;
   seed: number;
+  /** The size class the prompt asked for. */
+  size: TinySizeClass;
 }
 
 /** Reads an image with the oracle and compares background colour, foreground colour and shape with the expected ones. */
@@ -41,6 +44,11 @@ export function attributeFigures(matches: readonly AttributeMatch[]): Pick<Promp
   return { all: count((m) => m.match), background: count((m) => m.background), colour: count((m) => m.colour), shape: count((m) => m.shape) };
 }
 
+/** Shape read right, per size class drawn or asked for (every class, with 0 images where none had it). */
+export function shapeBySize(matches: readonly (AttributeMatch & { size: TinySizeClass })[]): Record<TinySizeClass, Figure> {
+  return Object.fromEntries(SIZE_CLASSES.map((size) => [size, attributeFigures(matches.filter((m) => m.size === size)).shape])) as Record<TinySizeClass, Figure>;
+}
+
 /** Prompt fidelity and its per-attribute accuracies. */
 export interface PromptFidelity {
   /** Share of images whose background colour, foreground colour and shape all match the prompt. */
@@ -48,6 +56,8 @@ export interface PromptFidelity {
   background: Figure;
   colour: Figure;
   shape: Figure;
+  /** Shape accuracy per asked size class: where the denoiser loses shapes, to read next to the VAE's own ceiling (`measureAutoencoderFidelity`). */
+  shapeBySize: Record<TinySizeClass, Figure>;
   cases: PromptFidelityCase[];
 }
 
@@ -72,11 +82,11 @@ export async function measurePromptFidelity(source: ImageSource, options: Prompt
     for (const seed of seeds) {
       options.signal?.throwIfAborted();
       const image = await source({ prompt: prompt.prompt, seed }, options.signal);
-      cases.push({ prompt: prompt.prompt, seed, ...matchAttributes(oracle, image, prompt) });
+      cases.push({ prompt: prompt.prompt, seed, size: prompt.size, ...matchAttributes(oracle, image, prompt) });
       options.onProgress?.({ stage: 'prompt-fidelity', done: cases.length, total });
     }
   }
-  const result = { ...attributeFigures(cases), cases };
+  const result = { ...attributeFigures(cases), shapeBySize: shapeBySize(cases), cases };
   options.logger?.debug({ fidelity: result.all.value, images: total }, 'prompt fidelity measured');
   return result;
 }

@@ -1,3 +1,5 @@
+import { SIZE_CLASSES, SIZE_RADII, type TinySizeClass } from '../tiny-world/size-classes.ts';
+import type { AutoencoderFidelity } from './autoencoder-fidelity.ts';
 import type { Figure } from './figure.ts';
 
 /** What one fixture subject's fine-tune measured in the quality report. */
@@ -36,7 +38,9 @@ export interface QualityReport {
   runtimeSeconds: number;
   sampling: { seeds: number; steps: number; guidance: number; scheduler: string };
   training: { steps: number; learningRate: number; rank: number; alpha: number; batchSize: number; seed: number };
-  base: { promptFidelity: Figure; background: Figure; colour: Figure; shape: Figure };
+  base: { promptFidelity: Figure; background: Figure; colour: Figure; shape: Figure; shapeBySize: Record<TinySizeClass, Figure> };
+  /** The same figures for generator images through the model's own VAE: the ceiling a perfect denoiser would reach. */
+  autoencoder: AutoencoderFidelity;
   subjects: readonly QualitySubjectResult[];
   /** Path of the grid image, relative to the markdown file. */
   gridFile: string;
@@ -110,10 +114,20 @@ export function renderQualityMarkdown(report: QualityReport): string {
 
   lines.push('## Base model: prompt fidelity', '');
   lines.push('The 48 fixed evaluation prompts ("a small red star on a blue background"; every shape 4 times, every colour 4 times as foreground and as background). An image counts when the oracle reads the asked background colour, foreground colour and shape.', '');
-  lines.push('| figure | value | images |', '|---|---|---|');
-  for (const [name, f] of [['prompt fidelity (all three)', base.promptFidelity], ['background colour', base.background], ['foreground colour', base.colour], ['shape', base.shape]] as const) {
-    lines.push(`| ${name} | ${pct(f)} | ${f.images} |`);
-  }
+  lines.push(
+    "Beside each figure, its ceiling: the same reading of generator images (every shape, colour, size and position) after a round trip through the model's own VAE, which is what a denoiser that drew the latents of real images exactly would score.",
+    '',
+  );
+  lines.push('| figure | generated | images | VAE round trip | images |', '|---|---|---|---|---|');
+  const { autoencoder: ae } = report;
+  const rows: [string, Figure, Figure][] = [
+    ['prompt fidelity (all three)', base.promptFidelity, ae.all],
+    ['background colour', base.background, ae.background],
+    ['foreground colour', base.colour, ae.colour],
+    ['shape', base.shape, ae.shape],
+    ...SIZE_CLASSES.map((size): [string, Figure, Figure] => [`shape: ${size} (radius ${SIZE_RADII[size].join(' to ')} px)`, base.shapeBySize[size], ae.shapeBySize[size]]),
+  ];
+  for (const [name, generated, ceiling] of rows) lines.push(`| ${name} | ${pct(generated)} | ${generated.images} | ${pct(ceiling)} | ${ceiling.images} |`);
   lines.push('');
 
   if (report.subjects.length > 0) {
