@@ -6,6 +6,7 @@
  *
  *   npm run train:tiny-base -- [--minutes 90] [--seed 1] [--out DIR] [--threads 2]
  *     [--vae-steps N] [--vae-batch N] [--steps N] [--batch N] [--pool N] [--decoder-steps N]
+ *     [--min-snr-gamma G] [--curriculum-steps N [--curriculum-sizes large]]
  *     [--weights-out FILE] [--init FILE --skip-vae --skip-denoiser]
  *     [--config FILE.json --weights-out FILE] [--eval-seeds N] [--guidance G]
  *   npm run train:tiny-base -- --evaluate WEIGHTS.safetensors [--out DIR] [--eval-seeds N]   (no training)
@@ -22,6 +23,7 @@ import type { Device } from '../gpu-agent/onnx/runtime.ts';
 import { loadStableDiffusionModel } from '../gpu-agent/pipeline/model-directory.ts';
 import { defaultTinyModelConfig, isDefaultTinyModelConfig, serializeTrainedWeights, TRAINED_WEIGHTS_PATH, validateTinyModelConfig, writeTinyModel, type TinyModelConfig, type TrainedTinyWeights } from '../gpu-agent/tiny-model/index.ts';
 import { readTrainedWeightsFile } from '../gpu-agent/tiny-model/trained-weights.ts';
+import { SIZE_CLASSES, type TinySizeClass } from '../gpu-agent/tiny-world/size-classes.ts';
 import { defaultAdamWSettings } from '../gpu-agent/training/append-adamw.ts';
 
 const { values } = parseArgs({
@@ -38,6 +40,8 @@ const { values } = parseArgs({
     pool: { type: 'string', default: '8192' },
     lr: { type: 'string', default: '1e-3' },
     'min-snr-gamma': { type: 'string', default: '0' },
+    'curriculum-steps': { type: 'string', default: '0' },
+    'curriculum-sizes': { type: 'string', default: 'large' },
     'weights-out': { type: 'string', default: TRAINED_WEIGHTS_PATH },
     init: { type: 'string' },
     'skip-vae': { type: 'boolean', default: false },
@@ -55,6 +59,13 @@ const number = (name: keyof typeof values): number => {
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number (got ${String(values[name])})`);
   return value;
 };
+/** A comma-separated list of size classes ("large", "medium,large"). */
+function sizeClasses(name: 'curriculum-sizes'): TinySizeClass[] {
+  const words = String(values[name]).split(',').map((w) => w.trim());
+  const unknown = words.filter((w) => !(SIZE_CLASSES as readonly string[]).includes(w));
+  if (unknown.length > 0 || words.length === 0) throw new Error(`--${name} must list size classes from ${SIZE_CLASSES.join(', ')} (got "${String(values[name])}")`);
+  return words as TinySizeClass[];
+}
 const logger = pino({ level: 'info' });
 const started = Date.now();
 const out = resolve(values.out!);
@@ -62,7 +73,7 @@ const weightsOut = resolve(values['weights-out']!);
 const settings: TinyBaseTrainingSettings = {
   seed: number('seed'),
   autoencoder: { steps: number('vae-steps'), batch: number('vae-batch'), learningRate: 2e-3, warmupSteps: 50, floor: 0.05, latentNoise: 0.1, latentPenalty: 1e-3, l1Weight: 1 },
-  denoiser: { steps: number('steps'), batch: number('batch'), learningRate: number('lr'), warmupSteps: 200, floor: 0.05, poolSize: number('pool'), captionDropout: 0.1, minSnrGamma: number('min-snr-gamma') },
+  denoiser: { steps: number('steps'), batch: number('batch'), learningRate: number('lr'), warmupSteps: 200, floor: 0.05, poolSize: number('pool'), captionDropout: 0.1, minSnrGamma: number('min-snr-gamma'), curriculumSizes: sizeClasses('curriculum-sizes'), curriculumSteps: number('curriculum-steps') },
   decoder: { steps: number('decoder-steps'), batch: number('vae-batch'), learningRate: 1e-3, warmupSteps: 50, floor: 0.05 },
   optimizer: { ...defaultAdamWSettings(), weightDecay: 1e-4 },
 };

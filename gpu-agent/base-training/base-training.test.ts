@@ -12,7 +12,7 @@ import { AUTOENCODER_IO, buildAutoencoderLossGraph } from './autoencoder-loss-gr
 import { compileTrainingStep } from './compile-training-step.ts';
 import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
 import { learningRateAt } from './learning-rate-schedule.ts';
-import { imagesToTensor, minSnrTimestepDistribution, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { imagesToTensor, minSnrTimestepDistribution, sampleDenoiserBatch, subsetPool } from './tiny-world-batches.ts';
 import { createWeightTrainer, type WeightTrainer } from './weight-trainer.ts';
 import { fileKeyOf, fromFileTensors, toFileTensors } from './weight-keys.ts';
 
@@ -116,6 +116,28 @@ describe('base-model training stages', () => {
     const early = [...(batch.timestep.data as BigInt64Array)].filter((t) => t < 100n).length;
     expect(early / 2000).toBeLessThan(0.03);
     expect(() => minSnrTimestepDistribution(schedule.alphasCumprod, 0)).toThrow(/gamma must be positive/);
+  });
+
+  it('draws a curriculum batch only from the pool subset: every row is one of the chosen images with its own caption', () => {
+    const schedule = new NoiseSchedule({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' });
+    const latents = Float32Array.from({ length: 3 * 2 }, (_, i) => 10 * Math.floor(i / 2) + (i % 2));
+    const pool = { latents, latentDims: [2, 1, 1], ids: [[1, 10], [1, 11], [1, 12]], emptyIds: [1, 0] };
+    const subset = subsetPool(pool, [2, 0]);
+    expect([...subset.latents]).toEqual([20, 21, 0, 1]);
+    expect(subset.ids).toEqual([[1, 12], [1, 10]]);
+    // At t = 0 the noisy latent is nearly the clean one, so each row shows which image it drew.
+    const batch = sampleDenoiserBatch(subset, { rows: 200, captionDropout: 0, alphasCumprod: schedule.alphasCumprod, predictionType: 'epsilon', timestepCdf: Float64Array.from({ length: 1000 }, () => 1) }, new Prng(3));
+    const ids = batch.inputIds.data as Int32Array;
+    const sample = batch.sample.data as Float32Array;
+    const drawn = new Set<number>();
+    for (let r = 0; r < 200; r++) {
+      const image = Math.round(sample[2 * r]! / 10);
+      expect([0, 2]).toContain(image);
+      expect(ids[2 * r + 1]).toBe(10 + image);
+      drawn.add(image);
+    }
+    expect(drawn.size).toBe(2);
+    expect(() => subsetPool(pool, [])).toThrow(/at least one row/);
   });
 
   it('gives a v-prediction model the target v, from which a sampler gets the clean latent back at any timestep', () => {

@@ -31,6 +31,15 @@ export interface LatentPool {
   readonly emptyIds: readonly number[];
 }
 
+/** The pool rows at `indices`, in that order: a smaller pool over the same latents' values (copied). */
+export function subsetPool(pool: LatentPool, indices: readonly number[]): LatentPool {
+  if (indices.length === 0) throw new RangeError('a pool subset needs at least one row');
+  const size = pool.latentDims.reduce((a, b) => a * b, 1);
+  const latents = new Float32Array(indices.length * size);
+  indices.forEach((index, row) => latents.set(pool.latents.subarray(index * size, (index + 1) * size), row * size));
+  return { latents, latentDims: pool.latentDims, ids: indices.map((index) => pool.ids[index]!), emptyIds: pool.emptyIds };
+}
+
 /** Settings of {@link sampleDenoiserBatch}. */
 export interface DenoiserBatchSettings {
   rows: number;

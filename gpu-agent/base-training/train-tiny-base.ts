@@ -5,6 +5,7 @@ import { NoiseSchedule } from '../schedulers/noise-schedule.ts';
 import { parseSchedulerConfig, resolveSchedulerSettings } from '../schedulers/scheduler-config.ts';
 import { diffusersConfigs } from '../tiny-model/diffusers-configs.ts';
 import { datasetSample } from '../tiny-world/dataset.ts';
+import type { TinySizeClass } from '../tiny-world/size-classes.ts';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
 import { buildTinyVocabulary } from '../tokenizer/tiny-vocabulary.ts';
 import { componentWeights, WEIGHT_PREFIXES, type TrainedTinyWeights } from '../tiny-model/trained-weights.ts';
@@ -16,7 +17,7 @@ import { compileTrainingStep, type CompiledTrainingStep } from './compile-traini
 import { buildDenoiserLossGraph, DENOISER_IO } from './denoiser-loss-graph.ts';
 import { encodeLatentPool } from './encode-latent-pool.ts';
 import { runStage, type StageLoopResult } from './run-stage.ts';
-import { imagesToTensor, minSnrTimestepDistribution, sampleDenoiserBatch } from './tiny-world-batches.ts';
+import { imagesToTensor, minSnrTimestepDistribution, sampleDenoiserBatch, subsetPool } from './tiny-world-batches.ts';
 import { createWeightTrainer } from './weight-trainer.ts';
 import { fromFileTensors, toFileTensors } from './weight-keys.ts';
 
@@ -41,6 +42,12 @@ export interface TinyBaseTrainingSettings {
     captionDropout: number;
     /** Min-SNR gamma of the timestep distribution ({@link minSnrTimestepDistribution}); 0 samples timesteps uniformly. */
     minSnrGamma: number;
+    /**
+     * A curriculum: the first `curriculumSteps` steps draw only pool images of these size classes
+     * (large shapes show a shape word's outline over the most latent pixels), the rest every image.
+     */
+    curriculumSizes: TinySizeClass[];
+    curriculumSteps: number;
   };
   /**
    * Stage 3: the VAE decoder alone, on the frozen encoder's latents (so the latent space the
@@ -142,6 +149,8 @@ export async function trainTinyBase(settings: TinyBaseTrainingSettings, options:
     const encoded = await encodeLatentPool(buildVaeEncoderGraph(config, vae).model, samples, tokenizer, { ...session, logger });
     const pool = encoded.pool;
     scalingFactor = encoded.scalingFactor;
+    const curriculumPool = dn.curriculumSteps > 0 ? subsetPool(pool, samples.flatMap((sample, i) => (dn.curriculumSizes.includes(sample.labels.size) ? [i] : []))) : pool;
+    if (dn.curriculumSteps > 0) logger.info({ sizes: dn.curriculumSizes, steps: dn.curriculumSteps, images: curriculumPool.ids.length }, 'curriculum: the first steps draw only these sizes');
     const schedulerConfig = parseSchedulerConfig(diffusersConfigs(config, { size: tokenizer.vocabSize, bosId: tokenizer.bosId, eosId: tokenizer.eosId })['scheduler/scheduler_config.json']);
     const schedule = new NoiseSchedule(resolveSchedulerSettings('ddim', schedulerConfig));
     const timestepCdf = dn.minSnrGamma > 0 ? minSnrTimestepDistribution(schedule.alphasCumprod, dn.minSnrGamma) : undefined;
@@ -156,7 +165,7 @@ export async function trainTinyBase(settings: TinyBaseTrainingSettings, options:
         trainer,
         schedule: { peak: dn.learningRate, warmupSteps: dn.warmupSteps, totalSteps: dn.steps, floor: dn.floor },
         batchFor: (step) => {
-          const batch = sampleDenoiserBatch(pool, { rows: dn.batch, captionDropout: dn.captionDropout, alphasCumprod: schedule.alphasCumprod, predictionType: config.scheduler.predictionType, ...(timestepCdf === undefined ? {} : { timestepCdf }) }, Prng.forStream(settings.seed, `denoiser-batch:${step}`));
+          const batch = sampleDenoiserBatch(step < dn.curriculumSteps ? curriculumPool : pool, { rows: dn.batch, captionDropout: dn.captionDropout, alphasCumprod: schedule.alphasCumprod, predictionType: config.scheduler.predictionType, ...(timestepCdf === undefined ? {} : { timestepCdf }) }, Prng.forStream(settings.seed, `denoiser-batch:${step}`));
           return { [DENOISER_IO.inputIds]: batch.inputIds, [DENOISER_IO.sample]: batch.sample, [DENOISER_IO.timestep]: batch.timestep, [DENOISER_IO.target]: batch.target };
         },
         onCheckpoint: async (step, loss) => {
