@@ -15,7 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { composeImageGrid, contextBackgrounds, evaluateModel, evaluationSubject, measureAutoencoderFidelity, measurePromptFidelity, modelRoundTrip, pipelineImageSource, renderQualityMarkdown, subjectPrompt, contextPrompt, qualityTargets } from '../gpu-agent/evaluation/index.ts';
+import { composeImageGrid, contextBackgrounds, evaluateModel, evaluationSubject, measureModelAutoencoderFidelity, measurePromptFidelity, pipelineImageSource, renderQualityMarkdown, subjectPrompt, contextPrompt, qualityTargets } from '../gpu-agent/evaluation/index.ts';
 import type { ImageSource, QualityReport, QualitySubjectResult } from '../gpu-agent/evaluation/index.ts';
 import type { RgbImage } from '../gpu-agent/image/rgb-image.ts';
 import { encodePng } from '../gpu-agent/image/png.ts';
@@ -81,8 +81,7 @@ try {
   };
   const basePromptFidelity = await measurePromptFidelity(baseSource, { seeds, oracle, onProgress: progress });
   logger.info({ fidelity: basePromptFidelity.all }, 'base prompt fidelity');
-  const vae = await modelRoundTrip(base, { device: 'cpu', logger, intraOpThreads: threads });
-  const autoencoder = await measureAutoencoderFidelity(vae.roundTrip).finally(() => vae.close());
+  const autoencoder = await measureModelAutoencoderFidelity(base, { device: 'cpu', logger, intraOpThreads: threads });
   logger.info({ fidelity: autoencoder.all }, 'autoencoder fidelity (the ceiling of prompt fidelity)');
 
   const wanted = values.subjects?.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -176,7 +175,7 @@ try {
     runtimeSeconds: (performance.now() - started) / 1000,
     sampling: { seeds, steps: sampling.steps, guidance: sampling.guidanceScale, scheduler },
     training,
-    base: { promptFidelity: basePromptFidelity.all, background: basePromptFidelity.background, colour: basePromptFidelity.colour, shape: basePromptFidelity.shape, shapeBySize: basePromptFidelity.shapeBySize },
+    base: basePromptFidelity,
     autoencoder,
     subjects,
     gridFile: basename(gridPath),

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { trainTinyBase, type TinyBaseTrainingSettings } from '../gpu-agent/base-training/train-tiny-base.ts';
-import { measureAutoencoderFidelity, modelRoundTrip } from '../gpu-agent/evaluation/autoencoder-fidelity.ts';
+import { measureModelAutoencoderFidelity } from '../gpu-agent/evaluation/autoencoder-fidelity.ts';
 import { pipelineImageSource } from '../gpu-agent/evaluation/image-source.ts';
 import { measurePromptFidelity } from '../gpu-agent/evaluation/prompt-fidelity.ts';
 import type { Device } from '../gpu-agent/onnx/runtime.ts';
@@ -63,7 +63,7 @@ const number = (name: keyof typeof values): number => {
 function sizeClasses(name: 'curriculum-sizes'): TinySizeClass[] {
   const words = String(values[name]).split(',').map((w) => w.trim());
   const unknown = words.filter((w) => !(SIZE_CLASSES as readonly string[]).includes(w));
-  if (unknown.length > 0 || words.length === 0) throw new Error(`--${name} must list size classes from ${SIZE_CLASSES.join(', ')} (got "${String(values[name])}")`);
+  if (unknown.length > 0) throw new Error(`--${name} must list size classes from ${SIZE_CLASSES.join(', ')} (got "${String(values[name])}")`);
   return words as TinySizeClass[];
 }
 const logger = pino({ level: 'info' });
@@ -169,8 +169,7 @@ if (evalSeeds > 0) {
   try {
     const fidelity = await measurePromptFidelity(pipelineImageSource(model, { steps: 20, guidanceScale: number('guidance') }), { seeds: evalSeeds });
     const { all, background, colour, shape, shapeBySize } = fidelity;
-    const vae = await modelRoundTrip(model, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
-    const autoencoderFidelity = await measureAutoencoderFidelity(vae.roundTrip).finally(() => vae.close());
+    const autoencoderFidelity = await measureModelAutoencoderFidelity(model, { device: values.device as Device, logger: pino({ level: 'warn' }), intraOpThreads: number('threads') });
     console.log(JSON.stringify({ promptFidelity: { all, background, colour, shape, shapeBySize }, autoencoderFidelity, misses: fidelity.cases.filter((c) => !c.match).slice(0, 12) }, null, 2));
   } finally {
     await model.release();

@@ -73,3 +73,9 @@ export async function modelRoundTrip(model: StableDiffusionModel, options: { dev
     close: () => encoder.release(),
   };
 }
+
+/** {@link measureAutoencoderFidelity} through a model's own VAE ({@link modelRoundTrip}), closing the encoder it opens. */
+export async function measureModelAutoencoderFidelity(model: StableDiffusionModel, options: { device: Device; logger: Logger; intraOpThreads?: number }): Promise<AutoencoderFidelity> {
+  const vae = await modelRoundTrip(model, options);
+  return measureAutoencoderFidelity(vae.roundTrip).finally(() => vae.close());
+}

@@ -54,7 +54,7 @@ describe('quality report', () => {
     sampling: { seeds: 4, steps: 20, guidance: 7.5, scheduler: 'ddim' },
     training: { steps: 400, learningRate: 1e-4, rank: 4, alpha: 4, batchSize: 1, seed: 0 },
     base: {
-      promptFidelity: { value: fidelity, images: 192 },
+      all: { value: fidelity, images: 192 },
       background: { value: 1, images: 192 },
       colour: { value: 1, images: 192 },
       shape: { value: fidelity, images: 192 },

@@ -1,5 +1,5 @@
 /** Quality figures of a model on the tiny world: prompt, subject and context fidelity, and base drift, each with its image count. */
-export { measureAutoencoderFidelity, modelRoundTrip, type AutoencoderFidelity, type AutoencoderFidelityOptions, type RoundTrip } from './autoencoder-fidelity.ts';
+export { measureAutoencoderFidelity, measureModelAutoencoderFidelity, type AutoencoderFidelity, type AutoencoderFidelityOptions, type RoundTrip } from './autoencoder-fidelity.ts';
 export { baseDrift, type BaseDrift } from './base-drift.ts';
 export { contextBackgrounds, DEFAULT_CONTEXT_BACKGROUNDS, measureContextFidelity, type ContextFidelity, type ContextFidelityCase, type ContextFidelityOptions } from './context-fidelity.ts';
 export { evaluateModel, type BaseModelForEvaluation, type EvaluationFigures, type ModelEvaluation, type ModelEvaluationOptions } from './evaluate-model.ts';

@@ -1,6 +1,7 @@
-import { SIZE_CLASSES, SIZE_RADII, type TinySizeClass } from '../tiny-world/size-classes.ts';
+import { SIZE_CLASSES, SIZE_RADII } from '../tiny-world/size-classes.ts';
 import type { AutoencoderFidelity } from './autoencoder-fidelity.ts';
 import type { Figure } from './figure.ts';
+import type { PromptFidelity } from './prompt-fidelity.ts';
 
 /** What one fixture subject's fine-tune measured in the quality report. */
 export interface QualitySubjectResult {
@@ -38,7 +39,7 @@ export interface QualityReport {
   runtimeSeconds: number;
   sampling: { seeds: number; steps: number; guidance: number; scheduler: string };
   training: { steps: number; learningRate: number; rank: number; alpha: number; batchSize: number; seed: number };
-  base: { promptFidelity: Figure; background: Figure; colour: Figure; shape: Figure; shapeBySize: Record<TinySizeClass, Figure> };
+  base: Pick<PromptFidelity, 'all' | 'background' | 'colour' | 'shape' | 'shapeBySize'>;
   /** The same figures for generator images through the model's own VAE: the ceiling a perfect denoiser would reach. */
   autoencoder: AutoencoderFidelity;
   subjects: readonly QualitySubjectResult[];
@@ -73,7 +74,7 @@ const withImages = (text: string, f: Figure): string => `${text} (${f.images} im
 /** The issue's targets: base prompt fidelity at least 80 %, subject fidelity well above the base model's, context fidelity at least 70 %. */
 export function qualityTargets(report: QualityReport): QualityTarget[] {
   const targets: QualityTarget[] = [
-    { name: 'base prompt fidelity', target: 'at least 80 %', measured: withImages(pct(report.base.promptFidelity), report.base.promptFidelity), met: report.base.promptFidelity.value >= 0.8 },
+    { name: 'base prompt fidelity', target: 'at least 80 %', measured: withImages(pct(report.base.all), report.base.all), met: report.base.all.value >= 0.8 },
   ];
   if (report.subjects.length > 0) {
     const lora = pooledFigure(report.subjects.map((s) => s.subjectFidelity));
@@ -121,7 +122,7 @@ export function renderQualityMarkdown(report: QualityReport): string {
   lines.push('| figure | generated | images | VAE round trip | images |', '|---|---|---|---|---|');
   const { autoencoder: ae } = report;
   const rows: [string, Figure, Figure][] = [
-    ['prompt fidelity (all three)', base.promptFidelity, ae.all],
+    ['prompt fidelity (all three)', base.all, ae.all],
     ['background colour', base.background, ae.background],
     ['foreground colour', base.colour, ae.colour],
     ['shape', base.shape, ae.shape],
